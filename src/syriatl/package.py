@@ -1,0 +1,167 @@
+"""Find a data package on disk and read its descriptor, refusing anything outside its folder.
+
+Both the loader and the validator go through here, so the rules for what a package may point
+at (no URLs, no absolute paths, no ``..``) are written once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+DESCRIPTOR = "datapackage.json"
+
+
+class PackageError(Exception):
+    """The package cannot be read at all: a missing or broken descriptor, or an unsafe path."""
+
+    def __init__(self, message: str, *, rule: str = "package-error", table: str | None = None):
+        super().__init__(message)
+        self.rule = rule
+        self.table = table
+
+
+def shipped_root() -> Path:
+    """The folder of the data package that ships with this install of syriatl.
+
+    In a wheel the package lives inside ``syriatl/package``; in a source checkout (an editable
+    install) it is the repository's top folder.
+    """
+    installed = Path(str(resources.files("syriatl"))) / "package"
+    if (installed / DESCRIPTOR).is_file():
+        return installed
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / DESCRIPTOR).is_file():
+        return checkout
+    raise PackageError("the syriatl data package is not installed with this copy of syriatl")
+
+
+def descriptor_path(path: str | Path | None = None) -> Path:
+    """The ``datapackage.json`` named by a folder, a descriptor file or None (the shipped one)."""
+    if path is None:
+        return shipped_root() / DESCRIPTOR
+    path = Path(path)
+    if path.is_dir():
+        path = path / DESCRIPTOR
+    if not path.is_file():
+        raise PackageError(f"no data package descriptor at {path}")
+    return path
+
+
+def safe_join(root: Path, relative: object, *, what: str, table: str | None = None) -> Path:
+    """Resolve a path from the descriptor inside ``root``, or refuse it before anything is read."""
+    if not isinstance(relative, str) or not relative.strip():
+        raise PackageError(f"{what} must be a relative file path", rule="path-error", table=table)
+    if "://" in relative or relative.lower().startswith(("http:", "https:", "ftp:", "file:")):
+        raise PackageError(
+            f"{what} {relative!r} is a URL; syriatl never fetches anything", rule="path-error", table=table
+        )
+    candidate = Path(relative)
+    if candidate.is_absolute() or relative.startswith(("/", "\\")) or ":" in candidate.parts[0]:
+        raise PackageError(
+            f"{what} {relative!r} is an absolute path; it must lie inside the package folder",
+            rule="path-error",
+            table=table,
+        )
+    resolved = (root / candidate).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise PackageError(
+            f"{what} {relative!r} points outside the package folder", rule="path-error", table=table
+        )
+    return resolved
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One table of the package: its name, its CSV file and its Table Schema."""
+
+    name: str
+    path: Path
+    relpath: str
+    schema: dict
+
+    @property
+    def fields(self) -> list[dict]:
+        return self.schema.get("fields", [])
+
+    @property
+    def field_names(self) -> list[str]:
+        return [field["name"] for field in self.fields]
+
+    @property
+    def primary_key(self) -> list[str]:
+        key = self.schema.get("primaryKey", [])
+        return [key] if isinstance(key, str) else list(key)
+
+    @property
+    def foreign_keys(self) -> list[dict]:
+        return self.schema.get("foreignKeys", [])
+
+
+@dataclass(frozen=True)
+class Package:
+    """A descriptor and its resources, every path checked to lie inside ``root``."""
+
+    root: Path
+    descriptor: dict
+    resources: dict[str, Resource]
+
+    @property
+    def version(self) -> str:
+        return str(self.descriptor.get("version", ""))
+
+    def code_tables(self) -> set[str]:
+        """Tables keyed by ``code``: the controlled vocabularies."""
+        return {name for name, res in self.resources.items() if res.primary_key == ["code"]}
+
+
+def _read_json(path: Path, what: str, table: str | None = None) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PackageError(f"{what} {path.name} does not exist", table=table) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackageError(f"{what} {path.name} is not valid JSON: {exc}", table=table) from None
+    if not isinstance(value, dict):
+        raise PackageError(f"{what} {path.name} must hold a JSON object", table=table)
+    return value
+
+
+def read_package(path: str | Path | None = None) -> tuple[Package, list[PackageError]]:
+    """Read a descriptor and every resource's schema.
+
+    Raises PackageError when the package as a whole cannot be read; returns the problems of
+    single resources alongside the resources that could be read, so one bad table does not hide
+    the others.
+    """
+    descriptor_file = descriptor_path(path)
+    root = descriptor_file.parent.resolve()
+    descriptor = _read_json(descriptor_file, "descriptor")
+    entries = descriptor.get("resources")
+    if not isinstance(entries, list) or not entries:
+        raise PackageError("descriptor has no resources list")
+    resources_by_name: dict[str, Resource] = {}
+    problems: list[PackageError] = []
+    for number, entry in enumerate(entries, start=1):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            problems.append(PackageError(f"resource number {number} has no name"))
+            continue
+        if name in resources_by_name:
+            problems.append(PackageError(f"resource name {name!r} is used twice", table=name))
+            continue
+        try:
+            data_path = safe_join(root, entry.get("path"), what="resource path", table=name)
+            schema = entry.get("schema")
+            if isinstance(schema, str):
+                schema_file = safe_join(root, schema, what="schema path", table=name)
+                schema = _read_json(schema_file, "schema", table=name)
+            if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+                raise PackageError("resource has no Table Schema with fields", table=name)
+        except PackageError as exc:
+            problems.append(exc)
+            continue
+        resources_by_name[name] = Resource(name, data_path, entry["path"], schema)
+    return Package(root, descriptor, resources_by_name), problems

@@ -1,0 +1,124 @@
+"""Everything typed is derived from the Table Schemas in ``schemas/``: nothing is written twice.
+
+- :func:`pandas_dtype` maps a Table Schema field to the dtype that :func:`syriatl.load` gives it.
+- :func:`parse_frame` turns a table of strings into those dtypes, noting every cell that fails.
+- :func:`pandera_schema` builds the pandera schema of a table from its Table Schema (with
+  pandera's own Frictionless converter), closing its two gaps: dates become datetimes, and the
+  foreign keys it ignores are checked in :mod:`syriatl.checks`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from syriatl.package import Package, Resource
+
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def code_fields(resource: Resource, package: Package) -> set[str]:
+    """Fields that hold codes: an enum, or a foreign key into a code table."""
+    codes = package.code_tables()
+    fields = {f["name"] for f in resource.fields if f.get("constraints", {}).get("enum")}
+    for key in resource.foreign_keys:
+        if key["reference"].get("resource") in codes and len(key["fields"]) == 1:
+            fields.add(key["fields"][0])
+    return fields
+
+
+def pandas_dtype(field: dict, is_code: bool = False) -> str:
+    """The pandas dtype for a Table Schema field: nullable, and categorical for codes."""
+    kind = field.get("type", "string")
+    if kind == "integer":
+        return "Int64"
+    if kind == "number":
+        return "Float64"
+    if kind == "boolean":
+        return "boolean"
+    if kind == "date":
+        return "datetime64[ns]"
+    return "category" if is_code else "string"
+
+
+def parse_frame(
+    raw: pd.DataFrame, resource: Resource, package: Package
+) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
+    """Type a frame of strings (empty string = missing) by its Table Schema.
+
+    Returns the typed frame and ``(index, column, value)`` for every non-empty cell that is not
+    of its field's type; those cells become missing in the typed frame.
+    """
+    import pandas as pd
+
+    codes = code_fields(resource, package)
+    typed = {}
+    failures: list[tuple[int, str, str]] = []
+    for field in resource.fields:
+        name = field["name"]
+        if name not in raw.columns:
+            continue
+        text = raw[name].astype("string")
+        present = text.notna() & (text != "")
+        dtype = pandas_dtype(field, name in codes)
+        kind = field.get("type", "string")
+        if kind == "date":
+            # a strict ISO format: "27/11/2024" and "2024-02-30" fail instead of being guessed
+            value = pd.to_datetime(text.where(present), format=DATE_FORMAT, errors="coerce")
+            value = value.astype(dtype)
+        elif kind == "integer":
+            # digits only, as frictionless reads integers: "1.0" and "1e3" are not integers
+            digits = text.str.strip().str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
+            value = pd.to_numeric(text.where(digits), errors="coerce").astype(dtype)
+        elif kind == "number":
+            value = pd.to_numeric(text.where(present).str.strip(), errors="coerce").astype(dtype)
+        elif kind == "boolean":
+            mapping = {"true": True, "false": False, "True": True, "False": False}
+            value = text.map(mapping).astype(dtype)
+        else:
+            value = text.where(present).astype(dtype)
+        bad = present & value.isna()
+        if bad.any():
+            failures.extend((index, name, text[index]) for index in raw.index[bad.to_numpy()])
+        typed[name] = value
+    frame = pd.DataFrame(typed, index=raw.index)
+    return frame, failures
+
+
+# Pandera's check names, mapped back to the Table Schema constraint they come from.
+CONSTRAINT_OF_CHECK = {
+    "not_nullable": "required",
+    "field_uniqueness": "unique",
+    "multiple_fields_uniqueness": "unique",
+    "str_matches": "pattern",
+    "isin": "enum",
+    "in_range": "minimum/maximum",
+    "greater_than_or_equal_to": "minimum",
+    "less_than_or_equal_to": "maximum",
+    "str_length": "minLength/maxLength",
+}
+
+
+def pandera_schema(resource: Resource, package: Package):
+    """The pandera DataFrameSchema of a table, derived from its Table Schema.
+
+    The converter gives every field its type and constraints; its dtypes are replaced by those
+    of :func:`pandas_dtype`, so the schema checks exactly the frame that :func:`parse_frame`
+    (and so :func:`syriatl.load`) produces. Types are already parsed, so nothing is coerced.
+    """
+    from pandera.io.pandas_io import from_frictionless_schema
+
+    schema = from_frictionless_schema(
+        {"fields": resource.fields, "primaryKey": resource.primary_key}
+    )
+    codes = code_fields(resource, package)
+    schema = schema.update_columns(
+        {
+            field["name"]: {"dtype": pandas_dtype(field, field["name"] in codes), "coerce": False}
+            for field in resource.fields
+        }
+    )
+    schema.coerce = False
+    return schema

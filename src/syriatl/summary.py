@@ -1,0 +1,51 @@
+"""A short account of a package's contents: counts, the date span and events per day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def summarize(*, path: str | Path | None = None) -> dict:
+    """Counts per table, the events' date span, events per day, type and certainty, and the
+    share of events that two or more different publishers support."""
+    from syriatl.checks import publisher_counts
+    from syriatl.loading import load_package
+
+    tables = load_package(path=path)
+    events = tables["events"]
+    publishers = events["event_id"].map(publisher_counts(tables)).fillna(0)
+    per_day = events.groupby(events["date"].dt.strftime("%Y-%m-%d")).size()
+    return {
+        "rows": {name: len(frame) for name, frame in tables.items()},
+        "first_date": events["date"].min().strftime("%Y-%m-%d") if len(events) else None,
+        "last_date": events["date"].max().strftime("%Y-%m-%d") if len(events) else None,
+        "events_per_day": {day: int(n) for day, n in per_day.items()},
+        "events_per_type": _counts(events["event_type"]),
+        "events_per_certainty": _counts(events["certainty"]),
+        "share_two_publishers": round(float((publishers >= 2).mean()), 3) if len(events) else 0.0,
+    }
+
+
+def _counts(column) -> dict[str, int]:
+    counts = column.astype("string").value_counts()
+    return {str(key): int(value) for key, value in counts.sort_index().items()}
+
+
+def summary_text(summary: dict) -> str:
+    """The summary as the command line prints it."""
+    rows = summary["rows"]
+    lines = [
+        f"events: {rows.get('events', 0)}  actors: {rows.get('actors', 0)}  "
+        f"places: {rows.get('places', 0)}  sources: {rows.get('sources', 0)}",
+        f"dates: {summary['first_date']} to {summary['last_date']}",
+        f"events with two or more independent publishers: {summary['share_two_publishers']:.0%}",
+        "events per day:",
+    ]
+    top = max(summary["events_per_day"].values(), default=1)
+    for day, count in summary["events_per_day"].items():
+        lines.append(f"  {day}  {count:4d}  {'#' * max(1, round(30 * count / top))}")
+    lines.append("events per type:")
+    lines += [f"  {kind:<20} {count:4d}" for kind, count in summary["events_per_type"].items()]
+    lines.append("events per certainty:")
+    lines += [f"  {kind:<20} {count:4d}" for kind, count in summary["events_per_certainty"].items()]
+    return "\n".join(lines)

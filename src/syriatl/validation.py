@@ -1,0 +1,247 @@
+"""Validate a syriatl data package, the shipped one or any edited copy, and report every problem.
+
+The work goes in layers, and each layer reports all it finds before the next one runs on what
+could be read: the descriptor and its paths; each CSV's bytes, dialect and shape; each cell's
+type; each column's Table Schema constraints (with pandera); and last the rules that cross rows
+and tables (:mod:`syriatl.checks`). Bad data never raises: it becomes a problem in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from syriatl.package import Package, PackageError, Resource, read_package
+from syriatl.report import Problem, Report
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# A field larger than this is reported, not read: no event description comes near it.
+MAX_FIELD_BYTES = 1_000_000
+
+
+def validate(path: str | Path | None = None) -> Report:
+    """Validate the shipped package (``path=None``) or a package folder or ``datapackage.json``.
+
+    Returns a :class:`~syriatl.report.Report` with every problem found; never raises on bad data.
+    """
+    shown = "shipped syriatl data package" if path is None else str(path)
+    report = Report(path=shown)
+    try:
+        package, resource_problems = read_package(path)
+    except PackageError as exc:
+        report.problems.append(Problem(table=exc.table or "", rule=exc.rule, message=str(exc)))
+        return report
+    report.path = shown if path is None else str(package.root)
+    for exc in resource_problems:
+        report.problems.append(Problem(table=exc.table or "", rule=exc.rule, message=str(exc)))
+    tables: dict[str, pd.DataFrame] = {}
+    for name, resource in package.resources.items():
+        raw, problems = read_table(resource)
+        report.problems.extend(problems)
+        if raw is None:
+            continue
+        typed, problems = check_table(raw, resource, package)
+        report.problems.extend(problems)
+        tables[name] = typed
+        report.rows[name] = len(typed)
+    from syriatl.checks import run_checks
+
+    for problem in run_checks(tables, package):
+        resource = package.resources.get(problem.table)
+        file = resource.relpath if resource else ""
+        report.problems.append(_with_file(problem, file))
+    report.problems.sort(key=lambda p: (p.file, p.table, p.row or 0, p.column, p.rule, p.message))
+    return report
+
+
+def _with_file(problem: Problem, file: str) -> Problem:
+    return Problem(problem.table, problem.row, problem.column, problem.rule, problem.message, file)
+
+
+def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one CSV as strings, reporting its bytes, dialect, header and row shape.
+
+    The frame's index is the frictionless row number of each data row (header = row 1).
+    Returns None for the frame when the file cannot be read at all.
+    """
+    import pandas as pd
+
+    problems: list[Problem] = []
+
+    def problem(rule: str, message: str, row: int | None = None, column: str = "") -> None:
+        problems.append(Problem(resource.name, row, column, rule, message, resource.relpath))
+
+    try:
+        data = resource.path.read_bytes()
+    except FileNotFoundError:
+        problem("source-error", f"the file {resource.relpath} does not exist")
+        return None, problems
+    except OSError as exc:
+        problem("source-error", f"the file {resource.relpath} cannot be read: {exc.strerror}")
+        return None, problems
+    if not data.strip():
+        problem("source-error", "the file is empty: it needs at least the header row")
+        return None, problems
+    if data.startswith(b"\xef\xbb\xbf"):
+        problem("encoding-error", "the file starts with a byte-order mark; save it as UTF-8 without BOM")
+        data = data[3:]
+    if b"\x00" in data:
+        row = data[: data.index(b"\x00")].count(b"\n") + 1
+        problem("encoding-error", "the file contains NUL bytes, which are removed for checking", row)
+        data = data.replace(b"\x00", b"")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        problem("encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row)
+        text = data.decode("utf-8", errors="replace")
+    if "\r" in text:
+        row = text[: text.index("\r")].count("\n") + 1
+        problem("dialect-error", "lines end with CR LF or CR; the package uses LF line ends", row)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    csv.field_size_limit(MAX_FIELD_BYTES)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    try:
+        header = next(reader, None)
+        records.extend(reader)
+    except csv.Error as exc:
+        row = len(records) + 2 if header is not None else 1
+        problem("source-error", f"the CSV cannot be parsed from this row on: {exc}", row)
+    if header is None:
+        problem("source-error", "the file has no readable header row", 1)
+        return None, problems
+    # rows are numbered by record, as frictionless does, not by physical line
+    numbers = range(2, len(records) + 2)
+
+    expected = resource.field_names
+    for position, label in enumerate(header, start=1):
+        if label not in expected:
+            problem("extra-label", f"column {position} {label!r} is not a field of the schema", 1, label)
+        elif header.count(label) > 1 and header.index(label) != position - 1:
+            problem("duplicate-label", f"column {label!r} appears more than once", 1, label)
+    for name in expected:
+        if name not in header:
+            problem("missing-label", f"the schema's field {name!r} has no column", 1, name)
+    present = [name for name in expected if name in header]
+    if [label for label in header if label in expected] != present:
+        problem(
+            "incorrect-label",
+            f"columns are out of order; the schema's order is {', '.join(expected)}",
+            1,
+        )
+
+    width = len(header)
+    kept_rows, kept_records = [], []
+    for number, record in zip(numbers, records, strict=True):
+        if not any(cell.strip() for cell in record):
+            problem("blank-row", "the row is empty", number)
+            continue
+        if len(record) > width:
+            problem("extra-cell", f"the row has {len(record)} cells; the header has {width}", number)
+            record = record[:width]
+        elif len(record) < width:
+            problem("missing-cell", f"the row has {len(record)} cells; the header has {width}", number)
+            record = record + [""] * (width - len(record))
+        kept_rows.append(number)
+        kept_records.append(record)
+
+    columns = {}
+    for position, label in enumerate(header):
+        if label in expected and label not in columns:
+            columns[label] = [record[position] for record in kept_records]
+    frame = pd.DataFrame(columns, index=pd.Index(kept_rows, name="row"), dtype="string")
+    return frame, problems
+
+
+def check_table(
+    raw: pd.DataFrame, resource: Resource, package: Package
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Type each cell and check each column's constraints; returns the typed frame."""
+    from syriatl.schemas import parse_frame
+
+    problems: list[Problem] = []
+    typed, failures = parse_frame(raw, resource, package)
+    field_of = {field["name"]: field for field in resource.fields}
+    bad_cells = set()
+    for index, column, value in failures:
+        kind = field_of[column].get("type", "string")
+        hint = " (YYYY-MM-DD, a real calendar day)" if kind == "date" else ""
+        problems.append(
+            Problem(resource.name, int(index), column, "type-error",
+                    f"{value!r} is not of type {kind}{hint}", resource.relpath)
+        )
+        bad_cells.add((int(index), column))
+    for problem in constraint_problems(typed, resource, package):
+        if (problem.row, problem.column) not in bad_cells:
+            problems.append(problem)
+    return typed, problems
+
+
+def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Package) -> list[Problem]:
+    """Run the table's pandera schema (derived from its Table Schema) over the typed frame."""
+    import pandera.errors
+    from pandera.api.pandas.container import DataFrameSchema
+
+    from syriatl.schemas import CONSTRAINT_OF_CHECK, pandera_schema
+
+    schema: DataFrameSchema = pandera_schema(resource, package)
+    # columns reported missing are not checked again here
+    schema = schema.remove_columns([c for c in schema.columns if c not in typed.columns])
+    try:
+        schema.validate(typed, lazy=True)
+        return []
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    except Exception as exc:  # pandera itself failed: report it, do not crash
+        return [Problem(resource.name, None, "", "internal-error",
+                        f"constraint checks could not run: {exc}", resource.relpath)]
+    field_of = {field["name"]: field for field in resource.fields}
+    key = resource.primary_key
+    problems: list[Problem] = []
+    seen = set()
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        name = check.split("(", 1)[0]
+        column = "" if case.column is None or case.schema_context == "DataFrameSchema" else str(case.column)
+        row = None if case.index is None or _isna(case.index) else int(case.index)
+        constraint = CONSTRAINT_OF_CHECK.get(name)
+        if name in ("field_uniqueness", "multiple_fields_uniqueness"):
+            columns = key if name == "multiple_fields_uniqueness" or column in key else [column]
+            rule = "primary-key" if columns == key else "unique-error"
+            column = ", ".join(columns)
+            message = f"{case.failure_case!r} is repeated; {column} must be unique"
+        elif constraint:
+            rule = "constraint-error"
+            constraints = field_of.get(column, {}).get("constraints", {})
+            if constraint == "required":
+                message = "a value is required"
+            else:
+                wanted = ", ".join(
+                    f"{part}={constraints[part]!r}" for part in constraint.split("/") if part in constraints
+                )
+                message = f"{case.failure_case!r} breaks the constraint {wanted}"
+        elif name in ("column_in_dataframe", "column_in_schema"):
+            continue  # labels are reported when the file is read
+        else:
+            rule = "type-error" if name.startswith("dtype") else "constraint-error"
+            message = f"{case.failure_case!r} fails {check}"
+        marker = (row, column, rule, message)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        problems.append(Problem(resource.name, row, column, rule, message, resource.relpath))
+    return problems
+
+
+def _isna(value) -> bool:
+    try:
+        return value != value  # NaN
+    except Exception:
+        return False

@@ -1,0 +1,87 @@
+"""Every table loads as a typed DataFrame whose dtypes follow its Table Schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import ROOT, set_cell
+
+import syriatl
+
+DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text())
+TABLES = [resource["name"] for resource in DESCRIPTOR["resources"]]
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_table_loads_with_schema_dtypes(name):
+    frame = syriatl.load(name)
+    schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text())
+    assert list(frame.columns) == [field["name"] for field in schema["fields"]]
+    raw = pd.read_csv(ROOT / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
+    assert len(frame) == len(raw) > 0
+    for field in schema["fields"]:
+        dtype = frame[field["name"]].dtype
+        if field["type"] == "date":
+            assert pd.api.types.is_datetime64_any_dtype(dtype), field["name"]
+        elif field["type"] == "integer":
+            assert str(dtype) == "Int64", field["name"]
+        elif field["type"] == "number":
+            assert str(dtype) == "Float64", field["name"]
+        else:
+            assert isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)), (field["name"], dtype)
+        # nothing is lost: every non-empty cell is non-missing after typing
+        assert (raw[field["name"]] != "").sum() == frame[field["name"]].notna().sum()
+
+
+def test_codes_are_categoricals_and_ids_strings():
+    events = syriatl.load("events")
+    assert isinstance(events["event_type"].dtype, pd.CategoricalDtype)
+    assert isinstance(events["certainty"].dtype, pd.CategoricalDtype)
+    assert isinstance(events["event_id"].dtype, pd.StringDtype)
+
+
+def test_empty_fatalities_are_missing_not_zero():
+    raw = pd.read_csv(ROOT / "data" / "events.csv", dtype=str, keep_default_na=False)
+    events = syriatl.load("events")
+    assert events["fatalities"].isna().sum() == (raw["fatalities"] == "").sum() > 0
+
+
+def test_load_package_has_every_table():
+    tables = syriatl.load_package()
+    assert list(tables) == TABLES == syriatl.list_tables()
+
+
+def test_unknown_table_names_the_known_ones():
+    with pytest.raises(KeyError, match="events"):
+        syriatl.load("battles")
+
+
+def test_load_edited_copy(package):
+    set_cell(package, "events", 0, "title", "An edited title for a test")
+    assert syriatl.load("events", path=package)["title"].iloc[0] == "An edited title for a test"
+
+
+def test_load_refuses_bad_cells(package):
+    set_cell(package, "events", 0, "date", "yesterday")
+    with pytest.raises(ValueError, match="syriatl validate"):
+        syriatl.load("events", path=package)
+
+
+def test_joined_view():
+    joined = syriatl.load_joined()
+    events = syriatl.load("events")
+    assert len(joined) == len(events)
+    assert {"place_name", "governorate", "latitude", "initiators", "n_publishers"} <= set(joined.columns)
+    located = joined[events["place_id"].notna().to_numpy()]
+    assert located["place_name"].notna().all()
+    assert (joined["n_sources"] >= 1).all()
+
+
+def test_import_is_light():
+    code = "import sys, syriatl; print(sorted(m for m in ('pandas', 'pandera', 'frictionless') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

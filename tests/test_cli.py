@@ -38,8 +38,12 @@ def test_validate_json(package):
     assert out.returncode == 1 and report["valid"] is False
     problem = next(p for p in report["problems"] if p["rule"] == "foreign-key")
     assert problem == {
-        "table": "events", "row": 2, "column": "place_id", "rule": "foreign-key",
-        "message": problem["message"], "file": "data/events.csv",
+        "table": "events",
+        "row": 2,
+        "column": "place_id",
+        "rule": "foreign-key",
+        "message": problem["message"],
+        "file": "data/events.csv",
     }
 
 

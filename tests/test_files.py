@@ -75,12 +75,14 @@ def test_not_utf8(package):
     path.write_bytes(path.read_bytes().replace(b"Initiator", b"Initi\xe0tor"))
     report, found = rules(package)
     assert ("roles", "encoding-error") in found
+    problem = next(p for p in report.problems if p.rule == "encoding-error")
+    assert problem.row is not None and "0xe0" in problem.message
 
 
 def test_crlf_and_bom(package):
     path = package / "data" / "roles.csv"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
-    report, found = rules(package)
+    _, found = rules(package)
     assert ("roles", "encoding-error") in found and ("roles", "dialect-error") in found
 
 
@@ -89,12 +91,20 @@ def test_labels(package):
     write_rows(package, "roles", rows, header=["label", "code", "definition"])
     _, found = rules(package)
     assert ("roles", "incorrect-label") in found
-    write_rows(package, "roles", [{"code": r["code"], "label": r["label"]} for r in rows],
-               header=["code", "label"])
+    write_rows(
+        package,
+        "roles",
+        [{"code": r["code"], "label": r["label"]} for r in rows],
+        header=["code", "label"],
+    )
     _, found = rules(package)
     assert ("roles", "missing-label") in found
-    write_rows(package, "roles", [dict(r, extra="x") for r in rows],
-               header=["code", "label", "definition", "extra"])
+    write_rows(
+        package,
+        "roles",
+        [dict(r, extra="x") for r in rows],
+        header=["code", "label", "definition", "extra"],
+    )
     _, found = rules(package)
     assert ("roles", "extra-label") in found
 

@@ -41,7 +41,9 @@ def test_both_validators_agree(package, table, column, value, error):
     assert any(p.rule == error and p.table == table and p.row == 2 for p in ours.problems)
 
 
-@pytest.mark.parametrize("name", [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text())["resources"]])
+@pytest.mark.parametrize(
+    "name", [r["name"] for r in json.loads((ROOT / "datapackage.json").read_text())["resources"]]
+)
 def test_pandera_schema_is_derived(name):
     package, _ = read_package(ROOT)
     resource = package.resources[name]
@@ -49,7 +51,10 @@ def test_pandera_schema_is_derived(name):
     assert list(schema.columns) == resource.field_names
     for field in resource.fields:
         column = schema.columns[field["name"]]
-        required = field.get("constraints", {}).get("required", False) or [field["name"]] == resource.primary_key
+        required = (
+            field.get("constraints", {}).get("required", False)
+            or [field["name"]] == resource.primary_key
+        )
         assert column.nullable is not required
         if field["type"] == "date":
             assert "datetime64" in str(column.dtype)

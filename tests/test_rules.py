@@ -23,7 +23,9 @@ def problems(root: Path, rule: str):
 def assert_reported(root: Path, rule: str, table: str, row: int | None, column: str):
     found = problems(root, rule)
     places = [(p.table, p.row, p.column) for p in found]
-    assert (table, row, column) in places, f"{rule} reported at {places}, not {(table, row, column)}"
+    assert (table, row, column) in places, (
+        f"{rule} reported at {places}, not {(table, row, column)}"
+    )
     match = next(p for p in found if (p.table, p.row, p.column) == (table, row, column))
     assert match.message and match.file.endswith(f"{table}.csv")
     return match
@@ -133,7 +135,9 @@ def test_dangling_self_reference(package):
 def test_parent_cycle(package):
     places = read_rows(package, "places")
     child = next(p for p in places if p["parent_id"] == "syria")["place_id"]
-    row = set_cell(package, "places", find_row(package, "places", place_id="syria"), "parent_id", child)
+    row = set_cell(
+        package, "places", find_row(package, "places", place_id="syria"), "parent_id", child
+    )
     found = problems(package, "cycle")
     assert any(p.table == "places" and p.column == "parent_id" for p in found)
     assert any("syria" in p.message and child in p.message for p in found)
@@ -144,7 +148,7 @@ def test_parent_cycle(package):
 
 
 def test_end_date_before_date(package):
-    index, event = event_with(package, date_precision="day")
+    index, _ = event_with(package, date_precision="day")
     rows = read_rows(package, "events")
     rows[index].update(date_precision="span", end_date="2024-11-26")
     write_rows(package, "events", rows)
@@ -158,7 +162,7 @@ def test_day_precision_has_no_end_date(package):
 
 
 def test_event_outside_temporal_coverage(package):
-    index, event = event_with(package, date_precision="day")
+    index, _ = event_with(package, date_precision="day")
     row = set_cell(package, "events", index, "date", "2024-11-20")
     match = assert_reported(package, "temporal-coverage", "events", row, "date")
     assert "2024-11-27" in match.message
@@ -208,7 +212,9 @@ def test_event_without_source(package):
 
 
 def test_claim_needs_claimant(package):
-    claimants = {r["event_id"] for r in read_rows(package, "event_actors") if r["role"] == "claimant"}
+    claimants = {
+        r["event_id"] for r in read_rows(package, "event_actors") if r["role"] == "claimant"
+    }
     events = read_rows(package, "events")
     index = next(i for i, e in enumerate(events) if e["event_id"] not in claimants)
     row = set_cell(package, "events", index, "certainty", "claimed")
@@ -219,7 +225,8 @@ def test_confirmed_needs_two_publishers(package):
     events = read_rows(package, "events")
     publisher = {s["source_id"]: s["publisher"] for s in read_rows(package, "sources")}
     index = next(
-        i for i, e in enumerate(events)
+        i
+        for i, e in enumerate(events)
         if len({publisher[s] for s in sources_of(package, e["event_id"])}) == 1
     )
     row = set_cell(package, "events", index, "certainty", "confirmed")
@@ -234,7 +241,7 @@ def test_disputed_needs_notes(package):
 
 
 def test_place_required_unless_none(package):
-    index, event = event_with(package, geo_precision="exact")
+    index, _ = event_with(package, geo_precision="exact")
     row = set_cell(package, "events", index, "place_id", "")
     assert_reported(package, "place-required", "events", row, "place_id")
 

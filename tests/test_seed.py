@@ -24,7 +24,12 @@ SEED_FACTS = [
     ("2024-12-02", "diplomatic-contact", None, "masoud-pezeshkian"),
     ("2024-12-02", "air-strike", "al-safira", "russian-aerospace-forces"),
     ("2024-12-03", "military-exercise", "eastern-mediterranean", "russian-navy"),
-    ("2024-12-03", "territory-captured", "deir-ez-zor-east-euphrates", "deir-ez-zor-military-council"),
+    (
+        "2024-12-03",
+        "territory-captured",
+        "deir-ez-zor-east-euphrates",
+        "deir-ez-zor-military-council",
+    ),
     ("2024-12-04", "diplomatic-contact", None, "sergey-lavrov"),
     ("2024-12-04", "diplomatic-contact", None, "badr-abdelatty"),
     ("2024-12-05", "territory-captured", "hama", "hayat-tahrir-al-sham"),
@@ -61,8 +66,10 @@ def test_seed_fact_is_present(tables, date, kind, place, actor):
 
 def test_seed_disagreements_are_recorded(tables):
     events = tables["events"].set_index("place_id", drop=False)
-    daraa = tables["events"][(tables["events"]["place_id"] == "daraa")
-                             & (tables["events"]["event_type"] == "territory-captured")]
+    daraa = tables["events"][
+        (tables["events"]["place_id"] == "daraa")
+        & (tables["events"]["event_type"] == "territory-captured")
+    ]
     # the seed dates Daraa to 7 December; sources say 6 December: the span keeps both
     assert (daraa["date_precision"] == "span").any()
     assert daraa["notes"].str.contains("7 Dec|7 December", regex=True).any()
@@ -72,7 +79,9 @@ def test_seed_disagreements_are_recorded(tables):
 def test_seed_names_are_aliases(tables):
     aliases = set(tables["actor_aliases"]["alias"])
     assert {"Levant Liberation Organization", "Levant Liberation Agency"} <= aliases
-    hts = tables["actor_aliases"][tables["actor_aliases"]["alias"] == "Levant Liberation Organization"]
+    hts = tables["actor_aliases"][
+        tables["actor_aliases"]["alias"] == "Levant Liberation Organization"
+    ]
     assert set(hts["actor_id"]) == {"hayat-tahrir-al-sham"}
 
 

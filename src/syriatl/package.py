@@ -56,7 +56,9 @@ def safe_join(root: Path, relative: object, *, what: str, table: str | None = No
         raise PackageError(f"{what} must be a relative file path", rule="path-error", table=table)
     if "://" in relative or relative.lower().startswith(("http:", "https:", "ftp:", "file:")):
         raise PackageError(
-            f"{what} {relative!r} is a URL; syriatl never fetches anything", rule="path-error", table=table
+            f"{what} {relative!r} is a URL; syriatl never fetches anything",
+            rule="path-error",
+            table=table,
         )
     candidate = Path(relative)
     if candidate.is_absolute() or relative.startswith(("/", "\\")) or ":" in candidate.parts[0]:

@@ -87,17 +87,23 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         problem("source-error", "the file is empty: it needs at least the header row")
         return None, problems
     if data.startswith(b"\xef\xbb\xbf"):
-        problem("encoding-error", "the file starts with a byte-order mark; save it as UTF-8 without BOM")
+        problem(
+            "encoding-error", "the file starts with a byte-order mark; save it as UTF-8 without BOM"
+        )
         data = data[3:]
     if b"\x00" in data:
         row = data[: data.index(b"\x00")].count(b"\n") + 1
-        problem("encoding-error", "the file contains NUL bytes, which are removed for checking", row)
+        problem(
+            "encoding-error", "the file contains NUL bytes, which are removed for checking", row
+        )
         data = data.replace(b"\x00", b"")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         row = data[: exc.start].count(b"\n") + 1
-        problem("encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row)
+        problem(
+            "encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row
+        )
         text = data.decode("utf-8", errors="replace")
     if "\r" in text:
         row = text[: text.index("\r")].count("\n") + 1
@@ -123,7 +129,9 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
     expected = resource.field_names
     for position, label in enumerate(header, start=1):
         if label not in expected:
-            problem("extra-label", f"column {position} {label!r} is not a field of the schema", 1, label)
+            problem(
+                "extra-label", f"column {position} {label!r} is not a field of the schema", 1, label
+            )
         elif header.count(label) > 1 and header.index(label) != position - 1:
             problem("duplicate-label", f"column {label!r} appears more than once", 1, label)
     for name in expected:
@@ -144,10 +152,14 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             problem("blank-row", "the row is empty", number)
             continue
         if len(record) > width:
-            problem("extra-cell", f"the row has {len(record)} cells; the header has {width}", number)
+            problem(
+                "extra-cell", f"the row has {len(record)} cells; the header has {width}", number
+            )
             record = record[:width]
         elif len(record) < width:
-            problem("missing-cell", f"the row has {len(record)} cells; the header has {width}", number)
+            problem(
+                "missing-cell", f"the row has {len(record)} cells; the header has {width}", number
+            )
             record = record + [""] * (width - len(record))
         kept_rows.append(number)
         kept_records.append(record)
@@ -174,8 +186,14 @@ def check_table(
         kind = field_of[column].get("type", "string")
         hint = " (YYYY-MM-DD, a real calendar day)" if kind == "date" else ""
         problems.append(
-            Problem(resource.name, int(index), column, "type-error",
-                    f"{value!r} is not of type {kind}{hint}", resource.relpath)
+            Problem(
+                resource.name,
+                int(index),
+                column,
+                "type-error",
+                f"{value!r} is not of type {kind}{hint}",
+                resource.relpath,
+            )
         )
         bad_cells.add((int(index), column))
     for problem in constraint_problems(typed, resource, package):
@@ -200,8 +218,16 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
     except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     except Exception as exc:  # pandera itself failed: report it, do not crash
-        return [Problem(resource.name, None, "", "internal-error",
-                        f"constraint checks could not run: {exc}", resource.relpath)]
+        return [
+            Problem(
+                resource.name,
+                None,
+                "",
+                "internal-error",
+                f"constraint checks could not run: {exc}",
+                resource.relpath,
+            )
+        ]
     field_of = {field["name"]: field for field in resource.fields}
     key = resource.primary_key
     problems: list[Problem] = []
@@ -209,7 +235,11 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
     for case in cases.itertuples(index=False):
         check = str(case.check)
         name = check.split("(", 1)[0]
-        column = "" if case.column is None or case.schema_context == "DataFrameSchema" else str(case.column)
+        column = (
+            ""
+            if case.column is None or case.schema_context == "DataFrameSchema"
+            else str(case.column)
+        )
         row = None if case.index is None or _isna(case.index) else int(case.index)
         constraint = CONSTRAINT_OF_CHECK.get(name)
         if name in ("field_uniqueness", "multiple_fields_uniqueness"):
@@ -224,7 +254,9 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
                 message = "a value is required"
             else:
                 wanted = ", ".join(
-                    f"{part}={constraints[part]!r}" for part in constraint.split("/") if part in constraints
+                    f"{part}={constraints[part]!r}"
+                    for part in constraint.split("/")
+                    if part in constraints
                 )
                 message = f"{case.failure_case!r} breaks the constraint {wanted}"
         elif name in ("column_in_dataframe", "column_in_schema"):

@@ -36,7 +36,7 @@ def test_frictionless_validates_shipped_package():
 def test_both_validators_agree(package, table, column, value, error):
     set_cell(package, table, 0, column, value)
     reference = frictionless_report(package)
-    assert error in {e["type"] for e in reference.flatten(["type"]) for e in [dict(type=e[0])]}
+    assert error in {row[0] for row in reference.flatten(["type"])}
     ours = syriatl.validate(package)
     assert any(p.rule == error and p.table == table and p.row == 2 for p in ours.problems)
 

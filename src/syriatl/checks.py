@@ -356,7 +356,8 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
 
 @rule(
     "confirmed-publishers",
-    "An event whose certainty is confirmed has sources from two or more different publishers.",
+    "An event whose certainty is confirmed has sources from two or more independent publishers "
+    "(a republished wire story counts for its original publisher).",
     events=("event_id", "certainty"),
     event_sources=("event_id", "source_id"),
     sources=("source_id", "publisher"),
@@ -510,9 +511,8 @@ def iso_codes(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def place_hierarchy(tables: Tables, package: Package) -> Iterator[Problem]:
     places = tables["places"]
-    by_id = places.drop_duplicates("place_id").set_index(
-        places.drop_duplicates("place_id")["place_id"].astype("string")
-    )
+    unique = places.drop_duplicates("place_id")
+    by_id = unique.set_index(unique["place_id"].astype("string"))
     parent = places["parent_id"].astype("string")
     for column in ("country", "governorate"):
         theirs = parent.map(by_id[column].astype("string"))

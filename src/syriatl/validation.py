@@ -204,6 +204,7 @@ def check_table(
 
 def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Package) -> list[Problem]:
     """Run the table's pandera schema (derived from its Table Schema) over the typed frame."""
+    import pandas as pd
     import pandera.errors
     from pandera.api.pandas.container import DataFrameSchema
 
@@ -240,7 +241,7 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
             if case.column is None or case.schema_context == "DataFrameSchema"
             else str(case.column)
         )
-        row = None if case.index is None or _isna(case.index) else int(case.index)
+        row = None if pd.isna(case.index) else int(case.index)
         constraint = CONSTRAINT_OF_CHECK.get(name)
         if name in ("field_uniqueness", "multiple_fields_uniqueness"):
             columns = key if name == "multiple_fields_uniqueness" or column in key else [column]
@@ -270,10 +271,3 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
         seen.add(marker)
         problems.append(Problem(resource.name, row, column, rule, message, resource.relpath))
     return problems
-
-
-def _isna(value) -> bool:
-    try:
-        return value != value  # NaN
-    except Exception:
-        return False

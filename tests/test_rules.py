@@ -295,6 +295,26 @@ def test_rows_out_of_order(package):
     assert_reported(package, "canonical-order", "events", 3, "event_id")
 
 
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+def test_formula_is_rejected(package, prefix):
+    row = set_cell(package, "events", 3, "notes", prefix + 'HYPERLINK("http://x")')
+    found = assert_reported(package, "formula-injection", "events", row, "notes")
+    assert "formula" in found.message
+
+
+def test_formula_in_any_text_table(package):
+    row = set_cell(package, "actors", 0, "description", "@SUM(A1:A9) and more words")
+    assert_reported(package, "formula-injection", "actors", row, "description")
+
+
+def test_negative_numbers_are_not_formulas(package):
+    index, _ = event_with(package, event_type="territory-captured")
+    set_cell(package, "events", index, "fatalities", "-1")
+    report = syriatl.validate(package)
+    assert not [p for p in report.problems if p.rule == "formula-injection"]
+    assert any(p.rule == "constraint-error" and p.column == "fatalities" for p in report.problems)
+
+
 def test_every_rule_is_tested():
     source = Path(__file__).read_text()
     untested = [each.name for each in RULES if f'"{each.name}"' not in source]

@@ -680,3 +680,39 @@ def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
                     f"at most {GEONAMES_TOLERANCE_KM:.0f} km allowed"
                 ),
             )
+
+
+# -- every text cell ----------------------------------------------------------------------
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@rule(
+    "formula-injection",
+    "No text cell starts with =, +, -, @, a tab or a carriage return, which a spreadsheet would "
+    "run as a formula.",
+)
+def formula_injection(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Text that a spreadsheet would evaluate is refused, so opening the CSVs is always safe."""
+    pattern = "^[" + "".join(FORMULA_PREFIXES).replace("-", r"\-") + "]"
+    for name, resource in package.resources.items():
+        if name not in tables:
+            continue
+        frame = tables[name]
+        for field in resource.fields:
+            column = field["name"]
+            if field.get("type", "string") != "string" or column not in frame.columns:
+                continue
+            values = frame[column].astype("string")
+            for index in frame.index[values.str.contains(pattern, regex=True).fillna(False)]:
+                yield Problem(
+                    table=name,
+                    row=int(index),
+                    column=column,
+                    rule="formula-injection",
+                    message=(
+                        f"{values[index][:20]!r} starts with {values[index][:1]!r}, which a "
+                        "spreadsheet would run as a formula; reword it or add a leading letter"
+                    ),
+                )

@@ -28,6 +28,26 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fmt(args: argparse.Namespace) -> int:
+    from syriatl.formatting import PackageError, format_package
+
+    try:
+        results = format_package(args.path, check=args.check)
+    except PackageError as exc:
+        print(f"cannot format {args.path}: {exc}", file=sys.stderr)
+        return 1
+    verb = "would rewrite" if args.check else "rewrote"
+    for result in results:
+        if result.status == "refused":
+            print(f"left alone {result.file}: {result.reason}")
+        elif result.status == "rewritten":
+            print(f"{verb} {result.file}")
+    changed = sum(r.status == "rewritten" for r in results)
+    refused = sum(r.status == "refused" for r in results)
+    print(f"{len(results)} files: {changed} {verb}, {refused} left alone")
+    return 1 if refused or (args.check and changed) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     from syriatl import __version__
 
@@ -51,6 +71,15 @@ def parser() -> argparse.ArgumentParser:
     summary.add_argument("path", nargs="?", help="package folder or datapackage.json")
     summary.add_argument("--format", choices=["text", "json"], default="text")
     summary.set_defaults(run=_summary)
+
+    fmt = commands.add_parser(
+        "fmt", help="rewrite the CSVs in canonical form (order, quoting, NFC, LF), losing nothing"
+    )
+    fmt.add_argument("path", nargs="?", default=".", help="package folder (default: .)")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a file would change"
+    )
+    fmt.set_defaults(run=_fmt)
     return main
 
 

@@ -108,7 +108,7 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
     if "\r" in text:
         row = text[: text.index("\r")].count("\n") + 1
         problem("dialect-error", "lines end with CR LF or CR; the package uses LF line ends", row)
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        # the csv reader takes CR LF and CR as line ends, and keeps a CR inside a quoted cell
 
     csv.field_size_limit(MAX_FIELD_BYTES)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

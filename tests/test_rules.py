@@ -315,6 +315,26 @@ def test_negative_numbers_are_not_formulas(package):
     assert any(p.rule == "constraint-error" and p.column == "fatalities" for p in report.problems)
 
 
+def test_retired_id_still_present(package):
+    event_id = read_rows(package, "events")[0]["event_id"]
+    row = {"table": "events", "id": event_id, "retired_in": "0.2.0", "reason": "wrong"}
+    write_rows(package, "retired_ids", [row])
+    found = assert_reported(package, "retired-id", "retired_ids", 2, "id")
+    assert "never reused" in found.message
+
+
+def test_retired_id_replaced_by_nothing(package):
+    row = {
+        "table": "events",
+        "id": "E999999",
+        "retired_in": "0.2.0",
+        "reason": "merged",
+        "replaced_by": "E999998",
+    }
+    write_rows(package, "retired_ids", [row])
+    assert_reported(package, "retired-id", "retired_ids", 2, "replaced_by")
+
+
 def test_every_rule_is_tested():
     source = Path(__file__).read_text()
     untested = [each.name for each in RULES if f'"{each.name}"' not in source]

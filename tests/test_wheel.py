@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import sysconfig
@@ -20,6 +21,7 @@ print(json.dumps({
     "version": syriatl.__version__,
     "rows": {name: len(frame) for name, frame in tables.items()},
     "valid": report.valid,
+    "citation": syriatl.__citation__,
 }))
 """
 
@@ -52,11 +54,13 @@ def test_wheel_contains_the_package(wheel):
     assert "syriatl/package/datapackage.json" in names
     assert "syriatl/package/data/events.csv" in names
     assert "syriatl/package/schemas/events.json" in names
+    assert "syriatl/package/CITATION.cff" in names
+    assert "syriatl/package/LICENSE-DATA" in names
+    version = json.loads((ROOT / "datapackage.json").read_text())["version"]
+    assert wheel.name.startswith(f"syriatl-{version}-")
 
 
 def test_installed_wheel_loads_every_table(wheel, tmp_path):
-    import json
-
     env = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env)
     python = env / "bin" / "python"
@@ -82,6 +86,7 @@ def test_installed_wheel_loads_every_table(wheel, tmp_path):
     shipped = json.loads((ROOT / "datapackage.json").read_text())
     assert result["version"] == shipped["version"]
     assert result["valid"]
+    assert f"version = {{{shipped['version']}}}" in result["citation"]
     for resource in shipped["resources"]:
         lines = (ROOT / resource["path"]).read_text(encoding="utf-8").count("\n")
         assert result["rows"][resource["name"]] == lines - 1

@@ -3,6 +3,7 @@
     >>> import syriatl
     >>> events = syriatl.load("events")        # a typed pandas DataFrame
     >>> report = syriatl.validate()            # or validate("path/to/edited/copy")
+    >>> print(syriatl.__citation__)            # BibTeX of the installed release
 
 Heavy libraries (pandas, pandera, frictionless) are imported only when a function needs them,
 so ``import syriatl`` stays light.
@@ -32,6 +33,10 @@ __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str):
+    if name == "__citation__":  # the BibTeX entry of the installed release
+        from syriatl.citation import cite
+
+        return cite("bibtex")
     if name in _EXPORTS:
         import importlib
 

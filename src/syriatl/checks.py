@@ -716,3 +716,37 @@ def formula_injection(tables: Tables, package: Package) -> Iterator[Problem]:
                         "spreadsheet would run as a formula; reword it or add a leading letter"
                     ),
                 )
+
+
+# -- retired IDs --------------------------------------------------------------------------
+
+
+@rule(
+    "retired-id",
+    "A retired ID is gone from its table for good, and the ID that replaced it exists.",
+    retired_ids=("table", "id", "replaced_by"),
+)
+def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
+    retired = tables["retired_ids"]
+    for index, row in zip(retired.index, retired.itertuples(index=False), strict=True):
+        resource = package.resources.get(row.table)
+        if resource is None or row.table not in tables or len(resource.primary_key) != 1:
+            continue
+        current = set(tables[row.table][resource.primary_key[0]].dropna().astype(str))
+        if row.id in current:
+            yield Problem(
+                table="retired_ids",
+                row=int(index),
+                column="id",
+                rule="retired-id",
+                message=f"{row.id} is retired but still a row of {row.table}; IDs are never reused",
+            )
+        replacement = row.replaced_by
+        if isinstance(replacement, str) and replacement and replacement not in current:
+            yield Problem(
+                table="retired_ids",
+                row=int(index),
+                column="replaced_by",
+                rule="retired-id",
+                message=f"{replacement!r}, which replaced {row.id}, is not a row of {row.table}",
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 
@@ -48,6 +49,57 @@ def _fmt(args: argparse.Namespace) -> int:
     return 1 if refused or (args.check and changed) else 0
 
 
+def _cite(args: argparse.Namespace) -> int:
+    from syriatl.citation import cite
+
+    try:
+        print(cite(args.format, args.path))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the citation: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from syriatl.release import PackageError, ReleaseError, build_release
+
+    try:
+        bundle = build_release(args.out, args.path)
+    except (PackageError, ReleaseError, OSError) as exc:
+        print(f"no release written: {exc}", file=sys.stderr)
+        return 1
+    print(f"{bundle.path}\n{bundle.bytes} bytes\nsha256 {bundle.sha256}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from syriatl.exports import write_geojson, write_parquet
+
+    out = Path(args.out)
+    try:
+        written = (write_parquet if args.format == "parquet" else write_geojson)(out, args.path)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"cannot export: {exc}; run `syriatl validate` first", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from syriatl.diff import PackageError, diff, diff_json, diff_text
+
+    try:
+        result = diff(args.old, args.new)
+    except (PackageError, OSError, KeyError, csv.Error) as exc:
+        print(f"cannot compare: {exc}", file=sys.stderr)
+        return 2
+    print(diff_json(result) if args.format == "json" else diff_text(result))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from syriatl import __version__
 
@@ -80,6 +132,32 @@ def parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="change nothing; exit 1 if a file would change"
     )
     fmt.set_defaults(run=_fmt)
+
+    cite = commands.add_parser("cite", help="how to cite this release (BibTeX, APA or CFF)")
+    cite.add_argument("--format", choices=["bibtex", "apa", "cff"], default="bibtex")
+    cite.add_argument("--path", help="package folder (default: the shipped package)")
+    cite.set_defaults(run=_cite)
+
+    release = commands.add_parser(
+        "release", help="write the reproducible release zip (data, schemas, exports, checksums)"
+    )
+    release.add_argument("--out", required=True, help="folder to write the zip into")
+    release.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
+    release.set_defaults(run=_release)
+
+    export = commands.add_parser("export", help="write the tables as Parquet or GeoJSON")
+    export.add_argument("--format", choices=["parquet", "geojson"], required=True)
+    export.add_argument("--out", required=True, help="folder to write into")
+    export.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
+    export.set_defaults(run=_export)
+
+    compare = commands.add_parser(
+        "diff", help="rows added, removed and changed between two versions (folders or zips)"
+    )
+    compare.add_argument("old")
+    compare.add_argument("new")
+    compare.add_argument("--format", choices=["text", "json"], default="text")
+    compare.set_defaults(run=_diff)
     return main
 
 

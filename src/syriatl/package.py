@@ -7,7 +7,7 @@ at (no URLs, no absolute paths, no ``..``) are written once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -83,6 +83,7 @@ class Resource:
     path: Path
     relpath: str
     schema: dict
+    entry: dict = field(default_factory=dict)  # the descriptor's entry: bytes, hash, ...
 
     @property
     def fields(self) -> list[dict]:
@@ -165,5 +166,5 @@ def read_package(path: str | Path | None = None) -> tuple[Package, list[PackageE
         except PackageError as exc:
             problems.append(exc)
             continue
-        resources_by_name[name] = Resource(name, data_path, entry["path"], schema)
+        resources_by_name[name] = Resource(name, data_path, entry["path"], schema, entry)
     return Package(root, descriptor, resources_by_name), problems

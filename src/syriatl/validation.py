@@ -83,6 +83,7 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
     except OSError as exc:
         problem("source-error", f"the file {resource.relpath} cannot be read: {exc.strerror}")
         return None, problems
+    check_size_and_hash(data, resource, problem)
     if not data.strip():
         problem("source-error", "the file is empty: it needs at least the header row")
         return None, problems
@@ -170,6 +171,28 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             columns[label] = [record[position] for record in kept_records]
     frame = pd.DataFrame(columns, index=pd.Index(kept_rows, name="row"), dtype="string")
     return frame, problems
+
+
+def check_size_and_hash(data: bytes, resource: Resource, problem) -> None:
+    """A released descriptor records each file's ``bytes`` and ``hash``; the file must match."""
+    import hashlib
+
+    expected_bytes = resource.entry.get("bytes")
+    if isinstance(expected_bytes, int) and expected_bytes != len(data):
+        problem(
+            "byte-count", f"the file has {len(data)} bytes; the descriptor says {expected_bytes}"
+        )
+    expected_hash = resource.entry.get("hash")
+    if isinstance(expected_hash, str) and expected_hash:
+        algorithm, _, digest = expected_hash.rpartition(":")
+        algorithm = algorithm or "md5"
+        if algorithm not in hashlib.algorithms_guaranteed:
+            problem("hash-count", f"the descriptor's hash uses an unknown algorithm {algorithm!r}")
+        elif hashlib.new(algorithm, data).hexdigest() != digest.lower():
+            problem(
+                "hash-count",
+                f"the file's {algorithm} hash is not the descriptor's: it changed after release",
+            )
 
 
 def check_table(

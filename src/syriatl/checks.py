@@ -750,3 +750,109 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
                 rule="retired-id",
                 message=f"{replacement!r}, which replaced {row.id}, is not a row of {row.table}",
             )
+
+
+# -- coverage: duplicates, unused rows, control histories ----------------------------------
+
+
+@rule(
+    "likely-duplicate",
+    "No two events share day, place, type and actors, unless distinct_events marks them apart.",
+    events=("event_id", "date", "place_id", "event_type"),
+    event_actors=("event_id", "actor_id"),
+)
+def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
+    events = tables["events"]
+    links = tables["event_actors"]
+    actors = links.groupby(links["event_id"].astype("string"))["actor_id"].agg(
+        lambda ids: " ".join(sorted(set(ids.dropna().astype(str))))
+    )
+    key = (
+        events["date"].astype("string").fillna("")
+        + "|"
+        + events["place_id"].astype("string").fillna("")
+        + "|"
+        + events["event_type"].astype("string").fillna("")
+        + "|"
+        + events["event_id"].astype("string").map(actors).fillna("")
+    )
+    distinct = set()
+    if "distinct_events" in tables:
+        marked = tables["distinct_events"]
+        for a, b in zip(marked["event_id"], marked["other_event_id"], strict=True):
+            distinct |= {(str(a), str(b)), (str(b), str(a))}
+    first_of: dict[str, tuple[str, int]] = {}
+    for index, ident, value in zip(events.index, events["event_id"], key, strict=True):
+        if value in first_of and (first_of[value][0], str(ident)) not in distinct:
+            yield Problem(
+                table="events",
+                row=int(index),
+                column="event_id",
+                rule="likely-duplicate",
+                message=(
+                    f"{ident} has the same day, place, type and actors as {first_of[value][0]}; "
+                    "merge them (and retire one ID) or list the pair in distinct_events"
+                ),
+            )
+        else:
+            first_of.setdefault(value, (str(ident), int(index)))
+
+
+@rule(
+    "unused",
+    "Every actor and place is named by an event, or is the parent of one that is.",
+    events=("place_id",),
+    event_actors=("actor_id",),
+    actors=("actor_id", "parent_id"),
+    places=("place_id", "parent_id"),
+)
+def unused(tables: Tables, package: Package) -> Iterator[Problem]:
+    named = {
+        "actors": set(tables["event_actors"]["actor_id"].dropna().astype(str)),
+        "places": set(tables["events"]["place_id"].dropna().astype(str)),
+    }
+    for table, key in (("actors", "actor_id"), ("places", "place_id")):
+        frame = tables[table]
+        parent = dict(zip(frame[key].astype(str), frame["parent_id"], strict=True))
+        used = set()
+        for ident in named[table]:
+            while isinstance(ident, str) and ident not in used:
+                used.add(ident)
+                ident = parent.get(ident)
+        yield from problems_at(
+            table,
+            ~frame[key].astype(str).isin(used),
+            key,
+            "unused",
+            lambda row, key=key, table=table: (
+                f"{row[key]} is named by no event and is the parent of none; remove it or use it"
+            ),
+            frame,
+        )
+
+
+@rule(
+    "control-history",
+    "Each change of a place's control starts from the side that held it, or repeats the last "
+    "change.",
+    events=("event_id", "date", "place_id", "event_type", "certainty"),
+    event_actors=("event_id", "actor_id", "role"),
+    actors=("actor_id", "parent_id"),
+)
+def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.control import breaks, changes
+
+    row_of = dict(
+        zip(tables["events"]["event_id"].astype(str), tables["events"].index, strict=True)
+    )
+    for change in breaks(changes(tables)).itertuples(index=False):
+        yield Problem(
+            table="events",
+            row=int(row_of[str(change.event_id)]),
+            column="event_id",
+            rule="control-history",
+            message=(
+                f"{change.event_id} has {change.gained_by} take {change.place_id} from "
+                f"{change.lost_by}, but the previous change left it with {change.held_before}"
+            ),
+        )

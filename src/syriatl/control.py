@@ -1,0 +1,129 @@
+"""Who held a place on a given day, derived from the events that changed its control.
+
+Every ``territory-captured`` event is a change of control: its initiators gained the place and
+its targets lost it. Actors are compared by *side*, the top of their ``parent_id`` chain (Hay'at
+Tahrir al-Sham counts for the Military Operations Command it belongs to; the Syrian Arab Army
+for the Syrian government), so a history is coherent when each change starts from the side that
+the previous change left holding the place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CHANGE_TYPE = "territory-captured"
+COLUMNS = [
+    "place_id",
+    "date",
+    "event_id",
+    "certainty",
+    "lost_by",
+    "gained_by",
+    "lost_actors",
+    "gained_actors",
+]
+
+
+def sides(actors: pd.DataFrame) -> dict[str, str]:
+    """Each actor's side: the top of its parent chain (itself when it has no parent)."""
+    parent = dict(zip(actors["actor_id"].astype(str), actors["parent_id"], strict=True))
+    side = {}
+    for actor in parent:
+        seen = [actor]
+        while isinstance(parent.get(seen[-1]), str) and parent[seen[-1]] not in seen:
+            seen.append(parent[seen[-1]])
+        side[actor] = seen[-1]
+    return side
+
+
+def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every change of control, one row per event, in date then event order.
+
+    ``gained_by`` and ``lost_by`` hold the sides (joined by `` + `` when several);
+    ``gained_actors`` and ``lost_actors`` the actors the event names.
+    """
+    import pandas as pd
+
+    events = tables["events"]
+    captured = events[(events["event_type"].astype("string") == CHANGE_TYPE)]
+    captured = captured[captured["place_id"].notna()]
+    links = tables["event_actors"]
+    side = sides(tables["actors"])
+    rows = []
+    for event in captured.itertuples(index=False):
+        mine = links[links["event_id"] == event.event_id]
+        by_role = {
+            role: sorted(mine.loc[mine["role"].astype("string") == role, "actor_id"].astype(str))
+            for role in ("initiator", "target")
+        }
+        rows.append(
+            {
+                "place_id": event.place_id,
+                "date": event.date,
+                "event_id": event.event_id,
+                "certainty": event.certainty,
+                "lost_by": " + ".join(sorted({side.get(a, a) for a in by_role["target"]})),
+                "gained_by": " + ".join(sorted({side.get(a, a) for a in by_role["initiator"]})),
+                "lost_actors": " + ".join(by_role["target"]),
+                "gained_actors": " + ".join(by_role["initiator"]),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = frame.astype({c: "string" for c in COLUMNS if c != "date"})
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.sort_values(["place_id", "date", "event_id"], ignore_index=True)
+
+
+def _sides(text) -> set[str]:
+    return set(text.split(" + ")) if isinstance(text, str) and text else set()
+
+
+def breaks(history: pd.DataFrame) -> pd.DataFrame:
+    """Changes that neither start from the side holding the place nor repeat the last change.
+
+    A change may repeat the previous one (the same side gaining it again): a capture completed
+    over several days, or reported again on a later day.
+    """
+    previous = history.groupby("place_id")["gained_by"].shift().astype(object)
+    mask = [
+        bool(_sides(before))
+        and bool(_sides(lost))
+        and not (_sides(before) & _sides(lost))
+        and _sides(gained) != _sides(before)
+        for before, lost, gained in zip(
+            previous,
+            history["lost_by"].astype(object),
+            history["gained_by"].astype(object),
+            strict=True,
+        )
+    ]
+    return history[mask].assign(held_before=previous[mask])
+
+
+def control_history(path: str | Path | None = None) -> pd.DataFrame:
+    """Every change of control of every place, from the package at ``path``."""
+    from syriatl.loading import load_package
+
+    return changes(load_package(path=path))
+
+
+def control(place_id: str, date: str, path: str | Path | None = None) -> str | None:
+    """The side that held ``place_id`` at the end of ``date`` (YYYY-MM-DD), by the events.
+
+    Before the first change the place is held by the side that lost it then; a place whose
+    control never changed in the data gives None.
+    """
+    import pandas as pd
+
+    history = control_history(path)
+    mine = history[history["place_id"] == place_id]
+    if mine.empty:
+        return None
+    done = mine[mine["date"] <= pd.Timestamp(date)]
+    if done.empty:
+        return str(mine.iloc[0]["lost_by"]) or None
+    return str(done.iloc[-1]["gained_by"]) or None

@@ -335,6 +335,74 @@ def test_retired_id_replaced_by_nothing(package):
     assert_reported(package, "retired-id", "retired_ids", 2, "replaced_by")
 
 
+def duplicate_event(root: Path, index: int) -> tuple[str, str]:
+    """Copy event ``index`` (with its actors and sources) under a new ID; returns both IDs."""
+    events = read_rows(root, "events")
+    original = events[index]
+    copy = dict(original, event_id="E999999", title="The same event, entered twice by mistake")
+    write_rows(root, "events", [*events, copy])
+    for table in ("event_actors", "event_sources"):
+        rows = read_rows(root, table)
+        extra = [dict(r, event_id="E999999") for r in rows if r["event_id"] == original["event_id"]]
+        write_rows(root, table, rows + extra)
+    return original["event_id"], "E999999"
+
+
+def test_likely_duplicate(package):
+    original, copy = duplicate_event(package, 10)
+    found = assert_reported(
+        package, "likely-duplicate", "events", len(read_rows(package, "events")) + 1, "event_id"
+    )
+    assert original in found.message and copy in found.message
+
+
+def test_distinct_events_pass_the_duplicate_check(package):
+    original, copy = duplicate_event(package, 10)
+    write_rows(
+        package,
+        "distinct_events",
+        [{"event_id": original, "other_event_id": copy, "reason": "two strikes, hours apart"}],
+    )
+    assert not [p for p in syriatl.validate(package).problems if p.rule == "likely-duplicate"]
+
+
+def test_unused_actor_and_place(package):
+    actors = read_rows(package, "actors")
+    lone = dict(actors[0], actor_id="nobody-at-all", name="Nobody at all", parent_id="")
+    write_rows(package, "actors", [*actors, lone])
+    places = read_rows(package, "places")
+    spare = dict(places[-1], place_id="zz-nowhere", name="Nowhere", parent_id="syria", country="SY")
+    spare.update(governorate="", latitude="", longitude="", coord_precision="none")
+    spare.update(coord_source_id="", geonames_id="")
+    write_rows(package, "places", [*places, spare])
+    assert_reported(package, "unused", "actors", len(actors) + 2, "actor_id")
+    assert_reported(package, "unused", "places", len(places) + 2, "place_id")
+
+
+def test_control_history_break(package):
+    # Aleppo's last change leaves it with the opposition; a later change "from the government"
+    # by a third side does not follow
+    index, _ = event_with(package, event_id="E000065")
+    events = read_rows(package, "events")
+    late = dict(events[index], event_id="E999998", date="2024-12-08", title="A later capture")
+    write_rows(package, "events", [*events, late])
+    links = read_rows(package, "event_actors")
+    write_rows(
+        package,
+        "event_actors",
+        [
+            *links,
+            {"event_id": "E999998", "actor_id": "sdf", "role": "initiator"},
+            {"event_id": "E999998", "actor_id": "syrian-arab-army", "role": "target"},
+        ],
+    )
+    sources = read_rows(package, "event_sources")
+    link = next(r for r in sources if r["event_id"] == "E000065")
+    write_rows(package, "event_sources", [*sources, dict(link, event_id="E999998")])
+    found = assert_reported(package, "control-history", "events", len(events) + 2, "event_id")
+    assert "military-operations-command" in found.message and "aleppo" in found.message
+
+
 def test_every_rule_is_tested():
     source = Path(__file__).read_text()
     untested = [each.name for each in RULES if f'"{each.name}"' not in source]

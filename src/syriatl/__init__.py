@@ -25,6 +25,8 @@ _EXPORTS = {
     "list_tables": "syriatl.loading",
     "validate": "syriatl.validation",
     "summarize": "syriatl.summary",
+    "control": "syriatl.history",
+    "control_history": "syriatl.history",
     "Report": "syriatl.report",
     "Problem": "syriatl.report",
 }

@@ -840,7 +840,7 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
     actors=("actor_id", "parent_id"),
 )
 def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
-    from syriatl.control import breaks, changes
+    from syriatl.history import breaks, changes
 
     row_of = dict(
         zip(tables["events"]["event_id"].astype(str), tables["events"].index, strict=True)

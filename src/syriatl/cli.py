@@ -100,6 +100,30 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _control(args: argparse.Namespace) -> int:
+    from syriatl.history import control, control_history
+
+    try:
+        history = control_history(args.path)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"cannot read the package: {exc}; run `syriatl validate` first", file=sys.stderr)
+        return 1
+    mine = history[history["place_id"] == args.place]
+    if mine.empty:
+        print(f"no change of control of {args.place!r} in the data")
+        return 1
+    if args.date:
+        print(control(args.place, args.date, args.path))
+        return 0
+    print(f"{args.place}: held by {mine.iloc[0]['lost_by']} before {mine.iloc[0]['date']:%Y-%m-%d}")
+    for change in mine.itertuples(index=False):
+        print(
+            f"{change.date:%Y-%m-%d}  {change.event_id}  {change.lost_by} -> {change.gained_by}"
+            f"  ({change.certainty})"
+        )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from syriatl import __version__
 
@@ -150,6 +174,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="folder to write into")
     export.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
     export.set_defaults(run=_export)
+
+    held = commands.add_parser("control", help="who held a place, change by change or on a day")
+    held.add_argument("place", help="a place_id, e.g. aleppo")
+    held.add_argument("--date", help="YYYY-MM-DD: print only the side holding it that day")
+    held.add_argument("--path", help="package folder (default: the shipped package)")
+    held.set_defaults(run=_control)
 
     compare = commands.add_parser(
         "diff", help="rows added, removed and changed between two versions (folders or zips)"

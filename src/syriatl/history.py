@@ -111,19 +111,26 @@ def control_history(path: str | Path | None = None) -> pd.DataFrame:
     return changes(load_package(path=path))
 
 
-def control(place_id: str, date: str, path: str | Path | None = None) -> str | None:
+def control(
+    place_id: str,
+    date: str,
+    path: str | Path | None = None,
+    *,
+    history: pd.DataFrame | None = None,
+) -> str | None:
     """The side that held ``place_id`` at the end of ``date`` (YYYY-MM-DD), by the events.
 
     Before the first change the place is held by the side that lost it then; a place whose
-    control never changed in the data gives None.
+    control never changed in the data gives None. Pass ``history`` (from
+    :func:`control_history`) to ask many questions without reading the package each time.
     """
     import pandas as pd
 
-    history = control_history(path)
+    if history is None:
+        history = control_history(path)
     mine = history[history["place_id"] == place_id]
     if mine.empty:
         return None
     done = mine[mine["date"] <= pd.Timestamp(date)]
-    if done.empty:
-        return str(mine.iloc[0]["lost_by"]) or None
-    return str(done.iloc[-1]["gained_by"]) or None
+    held = mine.iloc[0]["lost_by"] if done.empty else done.iloc[-1]["gained_by"]
+    return str(held) if isinstance(held, str) and held else None

@@ -245,7 +245,7 @@ def test_retired_ids_are_not_unretired(package, tmp_path):
             "note": "the same capture, reported twice",
         }
     ]
-    write_rows(package, "retired_ids", retired)
+    write_rows(package, "retired_ids", [*read_rows(package, "retired_ids"), *retired])
     # the link rows of the retired event go too
     for table in ("event_actors", "event_sources"):
         rows = [r for r in read_rows(package, table) if r["event_id"] != gone["event_id"]]
@@ -292,6 +292,7 @@ def test_a_vanished_id_is_caught(package):
         package,
         "retired_ids",
         [
+            *read_rows(package, "retired_ids"),
             {
                 "table": "events",
                 "id": events[0]["event_id"],

@@ -12,7 +12,7 @@ from conftest import ROOT
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff(command):
     out = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "src", "tests"],
+        [sys.executable, "-m", "ruff", *command, "src", "tests", "hooks"],
         cwd=ROOT,
         capture_output=True,
         text=True,

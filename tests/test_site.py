@@ -1,0 +1,340 @@
+"""The documentation site is generated from the data, so it cannot disagree with it.
+
+- the generated Markdown names every table, field, code, event, actor and place;
+- ``mkdocs build --strict`` succeeds (broken links and anchors fail it);
+- a copy whose schema and events were edited builds into pages that show the edits;
+- headless Chromium opens the built site from a local server: the map has one marker per
+  located place, the timeline every event ID, and no page logs an error or fetches anything
+  from another host. A screenshot of each page is saved in ``build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import ROOT, copy_package, read_rows, write_rows
+
+import syriatl
+from syriatl.site import md, render_pages, url, write_pages
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build" / "screenshots"
+# Every page of the nav, by its address in the built site.
+PAGES = {
+    "home": "",
+    "dictionary": "generated/dictionary/",
+    "codebook": "methodology/",
+    "timeline": "generated/timeline/",
+    "actors": "generated/actors/",
+    "places": "generated/places/",
+    "map": "generated/map/",
+    "charts": "generated/charts/",
+    "changelog": "changelog/",
+    "cite": "generated/cite/",
+}
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    return render_pages(ROOT, ROOT)
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return syriatl.load_package(path=ROOT)
+
+
+def located_places(tables) -> set[str]:
+    places = tables["places"]
+    located = places["latitude"].notna() & places["longitude"].notna()
+    return set(places.loc[located, "place_id"])
+
+
+# -- the generated Markdown -------------------------------------------------------------------
+
+
+def test_dictionary_has_every_table_field_and_count(pages, tables):
+    text = pages["dictionary.md"]
+    for name, frame in tables.items():
+        schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text(encoding="utf-8"))
+        assert f"{{#{name}}}" in text
+        assert f"`data/{name}.csv`, {len(frame)} row" in text
+        for field in schema["fields"]:
+            assert f"`{field['name']}`" in text
+            assert md(field["description"]) in text
+
+
+def test_foreign_keys_link_to_their_table(pages):
+    # events.place_id points to places, events.event_type to event_types, and so on
+    assert "a `place_id` of [`places`](#places)" in pages["dictionary.md"]
+    assert "a `code` of [`event_types`](#event_types)" in pages["dictionary.md"]
+
+
+def test_codes_come_with_their_definitions(pages, tables):
+    for name in ("event_types", "certainties", "roles", "geo_precisions"):
+        snippet = pages[f"snippets/codes/{name}.md"]
+        for row in tables[name].itertuples():
+            assert f"`{row.code}`" in snippet
+            assert md(row.definition) in snippet
+
+
+def test_crosswalk_names_every_acled_type(pages, tables):
+    crosswalk = pages["snippets/codes/event_types.md"]
+    for value in tables["event_types"]["acled_sub_event_type"].dropna():
+        assert md(value) in crosswalk
+
+
+def test_timeline_lists_every_event_with_its_sources(pages, tables):
+    text = pages["timeline.md"]
+    for event_id in tables["events"]["event_id"]:
+        assert f"{{#{event_id} .syriatl-event}}" in text
+    urls = tables["sources"].set_index("source_id")["url"]
+    for source_id in tables["event_sources"]["source_id"].unique():
+        assert url(urls[source_id]) in text
+
+
+def test_indexes_have_every_actor_and_place_with_aliases(pages, tables):
+    for page, table, key in (
+        ("actors.md", "actors", "actor_id"),
+        ("places.md", "places", "place_id"),
+    ):
+        for value in tables[table][key]:
+            assert f"{{#{value}}}" in pages[page]
+    for alias in tables["actor_aliases"]["alias"]:
+        assert md(alias) in pages["actors.md"]
+    for alias in tables["place_aliases"]["alias"]:
+        assert md(alias) in pages["places.md"]
+
+
+def test_map_has_one_marker_per_located_place(pages, tables):
+    markers = re.findall(r'<circle class="marker" data-place="([^"]+)"', pages["map.md"])
+    assert sorted(markers) == sorted(located_places(tables))
+
+
+def test_home_shows_the_readme_commands(pages):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv")]
+    assert len(commands) == 2
+    for command in commands:
+        assert command in pages["snippets/commands.md"]
+
+
+def test_write_pages_rewrites_only_what_changed(tmp_path):
+    out = tmp_path / "generated"
+    first = write_pages(out, package_root=ROOT, project_root=ROOT)
+    assert {path.relative_to(out).as_posix() for path in first} >= {"timeline.md", "map.md"}
+    (out / "stale.md").write_text("no longer generated", encoding="utf-8")
+    assert write_pages(out, package_root=ROOT, project_root=ROOT) == []
+    assert not (out / "stale.md").exists()
+
+
+def test_importing_the_site_module_is_light():
+    code = "import sys, syriatl.site; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -- mkdocs build -----------------------------------------------------------------------------
+
+
+def mkdocs_build(config_dir: Path, site_dir: Path, package: Path | None = None):
+    env = {k: v for k, v in os.environ.items() if k != "SYRIATL_DOCS_PACKAGE"}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    if package is not None:
+        env["SYRIATL_DOCS_PACKAGE"] = str(package)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=config_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(ROOT, site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return site
+
+
+def test_mkdocs_build_strict(built_site):
+    for address in PAGES.values():
+        assert (built_site / address / "index.html").is_file(), address
+
+
+def test_built_pages_follow_the_data(tmp_path):
+    package = copy_package(tmp_path / "package")
+    # a changed field description
+    schema_file = package / "schemas" / "events.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    field = next(f for f in schema["fields"] if f["name"] == "title")
+    field["description"] = "A one-line summary, reworded in a copy by the documentation test."
+    schema_file.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    # a new event, with its actor and its source
+    events = read_rows(package, "events")
+    events.append(
+        {
+            "event_id": "E999999",
+            "date": "2024-12-02",
+            "end_date": "",
+            "date_precision": "day",
+            "place_id": "aleppo",
+            "geo_precision": "exact",
+            "event_type": "statement",
+            "title": "Test statement added by the documentation test",
+            "description": "An event that exists only in a copy of the package, for a test.",
+            "fatalities": "",
+            "certainty": "reported",
+            "notes": "",
+        }
+    )
+    write_rows(package, "events", events)
+    links = read_rows(package, "event_actors")
+    write_rows(
+        package,
+        "event_actors",
+        [*links, {"event_id": "E999999", "actor_id": "sohr", "role": "initiator"}],
+    )
+    sources = read_rows(package, "event_sources")
+    cited = next(
+        s
+        for s in read_rows(package, "sources")
+        if s["published"] >= "2024-12-02" and s["source_type"] == "news"
+    )
+    write_rows(
+        package,
+        "event_sources",
+        [*sources, {"event_id": "E999999", "source_id": cited["source_id"], "note": ""}],
+    )
+    report = syriatl.validate(package)
+    assert report.valid, str(report.problems[:3])
+
+    # the site's sources, apart from the package, which the build reads from the copy
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "docs", project / "docs", ignore=shutil.ignore_patterns("generated"))
+    shutil.copytree(ROOT / "hooks", project / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "README.md", "CHANGELOG.md", "CITATION.cff"):
+        shutil.copy(ROOT / name, project / name)
+    site = tmp_path / "site"
+    result = mkdocs_build(project, site, package=package)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    def page(address: str) -> str:
+        return (site / address / "index.html").read_text(encoding="utf-8")
+
+    assert "reworded in a copy by the documentation test" in page(PAGES["dictionary"])
+    assert 'id="E999999"' in page(PAGES["timeline"])
+    assert "Test statement added by the documentation test" in page(PAGES["timeline"])
+    assert cited["url"].replace("&", "&amp;") in page(PAGES["timeline"])
+    assert "E999999" in page(PAGES["actors"]) and "E999999" in page(PAGES["places"])
+    assert f"{len(events)} events" in page(PAGES["home"])
+    assert f"{len(events)} rows" in page(PAGES["dictionary"])
+    # and the shipped package's own build still says what the shipped data says
+    assert (
+        not (ROOT / "docs" / "generated" / "timeline.md")
+        .read_text(encoding="utf-8")
+        .count("E999999")
+    )
+
+
+# -- in a browser -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def test_site_in_headless_chromium(server, tables):
+    if not CHROMIUM.is_file():
+        reason = (
+            "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {SCREENSHOTS}")
+    errors: list[str] = []
+    foreign: list[str] = []
+
+    def route(request_route):
+        host = urlparse(request_route.request.url).hostname
+        if host in ("127.0.0.1", None):
+            request_route.continue_()
+        else:
+            foreign.append(request_route.request.url)
+            request_route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.route("**/*", route)
+            page.on(
+                "console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}")
+            )
+            page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+            page.on("requestfailed", lambda r: errors.append(f"{page.url}: failed {r.url}"))
+            for name, address in PAGES.items():
+                response = page.goto(server + address, wait_until="load")
+                assert response is not None and response.ok, address
+                # the whole page, unless it is too long to look at (the timeline, the indexes)
+                height = page.evaluate("document.documentElement.scrollHeight")
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=height < 6000)
+                if name == "map":
+                    markers = page.locator("circle.marker")
+                    shown = set(markers.evaluate_all("els => els.map(e => e.dataset.place)"))
+                    assert markers.count() == len(located_places(tables))
+                    assert shown == located_places(tables)
+                    box = markers.first.bounding_box()
+                    assert box is not None and box["width"] > 0
+                if name == "timeline":
+                    ids = list(tables["events"]["event_id"])
+                    missing = page.evaluate(
+                        "ids => ids.filter(id => !document.getElementById(id))", ids
+                    )
+                    assert missing == []
+                    assert page.locator("h3.syriatl-event").count() == len(ids)
+        finally:
+            browser.close()
+    assert errors == []
+    assert foreign == [], "the site fetched from another host"
+    assert sorted(p.stem for p in SCREENSHOTS.glob("*.png")) >= sorted(PAGES)

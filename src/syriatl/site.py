@@ -895,7 +895,7 @@ def stacked_bars_svg(
     band = 56
     plot_w = band * len(days)
     shown = [k for k in keys if any(counts.get(d, Counter()).get(k) for d in days)]
-    columns = 3
+    columns = 3 if max((len(labels.get(k, k)) for k in shown), default=0) <= 26 else 2
     legend_h = 20 * math.ceil(len(shown) / columns)
     width = left + plot_w + right
     height = upper + plot_h + 34 + legend_h + 10

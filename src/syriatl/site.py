@@ -1096,105 +1096,74 @@ def render_readme_commands(project_root: Path) -> str:
     return "\n\n".join(f"{lead}\n\n```sh\n{body}\n```" for lead, body in found) + "\n"
 
 
-def _citation(project_root: Path) -> dict:
-    import yaml
+def _citation_file(data: Data, project_root: Path) -> Path | None:
+    """The package's own ``CITATION.cff``, or else the project's."""
+    for folder in (data.package.root, project_root):
+        if (folder / "CITATION.cff").is_file():
+            return folder / "CITATION.cff"
+    return None
 
-    path = project_root / "CITATION.cff"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
-
-def _author_names(cff: dict) -> list[str]:
+def _licences(data: Data, *, links: bool) -> str:
     names = []
-    for author in cff.get("authors", []) or []:
-        if author.get("name"):
-            names.append(str(author["name"]))
-        else:
-            names.append(
-                " ".join(str(author[k]) for k in ("given-names", "family-names") if k in author)
-            )
-    return names
-
-
-def citation_text(cff: dict, homepage: str = "") -> str:
-    authors = ", ".join(_author_names(cff)) or "syriatl contributors"
-    year = str(cff.get("date-released", ""))[:4]
-    when = f" ({year})" if year else ""
-    text = f"{authors}{when}. *{md(cff.get('title', 'syriatl'))}*, version {cff.get('version', '')}"
-    text += " [data set]."
-    if cff.get("doi"):
-        text += f" https://doi.org/{cff['doi']}"
-    elif cff.get("url") or homepage:
-        text += f" {cff.get('url') or homepage}"
-    return text
+    for lic in data.package.descriptor.get("licenses", []):
+        name = md(lic.get("title") or lic.get("name"))
+        names.append(f"[{name}]({url(lic['path'])})" if links and lic.get("path") else name)
+    return ", ".join(names)
 
 
 def render_cite_short(data: Data, project_root: Path) -> str:
-    cff = _citation(project_root)
-    homepage = str(data.package.descriptor.get("homepage") or "")
-    licences = data.package.descriptor.get("licenses", [])
-    licence = ", ".join(
-        f"[{md(lic.get('title') or lic.get('name'))}]({url(lic['path'])})"
-        if lic.get("path")
-        else md(lic.get("title") or lic.get("name"))
-        for lic in licences
-    )
-    lines = [
-        f"{md(cff.get('message', 'Cite the release you used.'))}",
-        "",
-        f"> {citation_text(cff, homepage)}",
-        "",
-    ]
-    if licence:
+    """The release's reference (APA, as ``syriatl cite --format apa`` prints it) and licence."""
+    import yaml
+
+    from syriatl.citation import apa
+
+    path = _citation_file(data, project_root)
+    if path is None:
+        raise ValueError("no CITATION.cff beside the package or the project")
+    cff = yaml.safe_load(path.read_text(encoding="utf-8"))
+    lines = [md(cff.get("message", "Cite the release you used.")), "", f"> {md(apa(cff))}", ""]
+    if licence := _licences(data, links=True):
         lines += [f"**Data licence**: {licence}.", ""]
     return "\n".join(lines)
 
 
 def render_cite(data: Data, project_root: Path) -> str:
-    cff = _citation(project_root)
-    homepage = str(data.package.descriptor.get("homepage") or "")
-    key = re.sub(r"[^a-z0-9]+", "_", f"syriatl {cff.get('version', '')}".lower()).strip("_")
-    bib = [
-        f"@misc{{{key},",
-        f"  author = {{{{{' and '.join(_author_names(cff)) or 'syriatl contributors'}}}}},",
-        f"  title = {{{{{cff.get('title', 'syriatl')}}}}},",
-        f"  version = {{{cff.get('version', '')}}},",
-    ]
-    if cff.get("date-released"):
-        bib.append(f"  year = {{{str(cff['date-released'])[:4]}}},")
-    if cff.get("doi"):
-        bib.append(f"  doi = {{{cff['doi']}}},")
-    if cff.get("url") or homepage:
-        bib.append(f"  url = {{{cff.get('url') or homepage}}},")
-    bib += ["  note = {Data set}", "}"]
-    cff_text = (project_root / "CITATION.cff").read_text(encoding="utf-8") if cff else ""
+    """The citation page: APA, BibTeX and the CFF file itself, as ``syriatl cite`` gives them."""
+    import yaml
+
+    from syriatl.citation import bibtex
+
+    path = _citation_file(data, project_root)
+    if path is None:
+        raise ValueError("no CITATION.cff beside the package or the project")
+    text = path.read_text(encoding="utf-8")
     out = [
         "# How to cite",
         "",
-        "Generated at build time from `CITATION.cff` and `datapackage.json`.",
+        "Generated at build time from `CITATION.cff` and `datapackage.json`; "
+        "`syriatl cite --format bibtex|apa|cff` prints the same for the release you installed.",
         "",
         render_cite_short(data, project_root),
         "## BibTeX",
         "",
         "```bibtex",
-        *bib,
+        bibtex(yaml.safe_load(text)),
         "```",
         "",
         "## Licences",
         "",
         "The data (everything in `data/`, `schemas/` and `datapackage.json`) is licensed under "
-        + (
-            ", ".join(
-                md(lic.get("title") or lic.get("name"))
-                for lic in data.package.descriptor.get("licenses", [])
-            )
-            or "the licence in LICENSE-DATA"
-        )
-        + "; credit the syriatl contributors and name the version. The code is under the MIT "
-        "licence.",
+        f"{_licences(data, links=False) or 'the licence in LICENSE-DATA'}; credit the syriatl "
+        "contributors and name the version you used. The code is under the MIT licence.",
+        "",
+        "## CITATION.cff",
+        "",
+        "```yaml",
+        text.rstrip("\n"),
+        "```",
         "",
     ]
-    if cff_text:
-        out += ["## CITATION.cff", "", "```yaml", cff_text.rstrip("\n"), "```", ""]
     return "\n".join(out)
 
 

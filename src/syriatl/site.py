@@ -41,7 +41,8 @@ PAGES = {
 }
 SNIPPETS = "snippets"
 
-# Categorical colours (Tableau 20), given to codes in their code table's order.
+# Categorical colours: Tableau 10, then lighter and darker companions. Charts give them to
+# their series from the most frequent down, so the largest series get the most distinct colours.
 PALETTE = [
     "#4e79a7",
     "#f28e2b",
@@ -53,16 +54,18 @@ PALETTE = [
     "#ff9da7",
     "#9c755f",
     "#bab0ac",
-    "#499894",
-    "#d37295",
-    "#86bcb6",
-    "#b6992d",
-    "#8cd17d",
     "#a0cbe8",
     "#ffbe7d",
-    "#f1ce63",
-    "#fabfd2",
+    "#8cd17d",
+    "#d4a6c8",
+    "#499894",
+    "#b6992d",
+    "#d37295",
     "#79706e",
+    "#86bcb6",
+    "#f1ce63",
+    "#d7b5a6",
+    "#fabfd2",
 ]
 ROLE_ORDER = ["initiator", "claimant", "target", "participant", "reporter"]
 
@@ -214,11 +217,6 @@ class Data:
             seen.add(parent)
             actor_id = parent
         return actor_id
-
-    def colours(self, code_table: str) -> dict[str, str]:
-        return {
-            row["code"]: PALETTE[n % len(PALETTE)] for n, row in enumerate(self.rows[code_table])
-        }
 
 
 # -- links between pages --------------------------------------------------------------------
@@ -977,12 +975,14 @@ def render_charts(data: Data) -> str:
     for event in data.rows["events"]:
         per_type[event["date"]][event["event_type"]] += 1
     type_labels = {c: row["label"] for c, row in types.items()}
+    totals = Counter(e["event_type"] for e in data.rows["events"])
+    by_size = sorted(types, key=lambda t: -totals.get(t, 0))  # stable: ties keep code order
     chart1 = stacked_bars_svg(
         days,
         per_type,
-        list(types),
+        by_size,
         type_labels,
-        data.colours("event_types"),
+        {t: PALETTE[n % len(PALETTE)] for n, t in enumerate(by_size)},
         "Events per day, by event type",
         "syriatl-chart chart-types",
     )

@@ -145,6 +145,7 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 class Data:
     package: Package
     rows: dict[str, list[dict]]
+    frames: dict[str, pd.DataFrame]
 
     @classmethod
     def read(cls, package_root: str | Path | None = None) -> Data:
@@ -154,7 +155,8 @@ class Data:
         if problems:
             raise ValueError("; ".join(str(problem) for problem in problems))
         tables = load_package(path=package.root)
-        return cls(package, {name: _records(frame) for name, frame in tables.items()})
+        rows = {name: _records(frame) for name, frame in tables.items()}
+        return cls(package, rows, tables)
 
     # lookups
     def by_key(self, name: str, key: str) -> dict[str, dict]:
@@ -208,15 +210,6 @@ class Data:
         for row in self.rows[table]:
             out[row[key]].append(row)
         return out
-
-    def root_actor(self, actor_id: str) -> str:
-        """The top of an actor's parent chain: its coalition, government or itself."""
-        actors = self.by_key("actors", "actor_id")
-        seen = {actor_id}
-        while (parent := (actors.get(actor_id) or {}).get("parent_id")) and parent not in seen:
-            seen.add(parent)
-            actor_id = parent
-        return actor_id
 
 
 # -- links between pages --------------------------------------------------------------------
@@ -893,7 +886,8 @@ def stacked_bars_svg(
     band = 56
     plot_w = band * len(days)
     shown = [k for k in keys if any(counts.get(d, Counter()).get(k) for d in days)]
-    columns = 3 if max((len(labels.get(k, k)) for k in shown), default=0) <= 26 else 2
+    longest = max((len(labels.get(k, k)) for k in shown), default=0)
+    columns = 3 if longest <= 26 else 2 if longest <= 42 else 1
     legend_h = 20 * math.ceil(len(shown) / columns)
     width = left + plot_w + right
     height = upper + plot_h + 34 + legend_h + 10
@@ -944,31 +938,27 @@ def stacked_bars_svg(
 
 
 def control_changes(data: Data) -> tuple[dict[date, Counter], dict[str, str]]:
-    """Territory captured per day, by the top-level coalition of the side that took it.
+    """Changes of control per day, by the side that gained the place (:mod:`syriatl.history`).
 
-    The side is the event's initiators or, where the event rests on a claim and names no
-    initiator, its claimants; each is traced up its parent chain to the coalition or body at
-    the top. An event credited to two coalitions counts under both, joined by " + ".
+    A side is the top of an actor's parent chain (its coalition or government); a change whose
+    initiators belong to two sides counts under both, joined by " + ".
     """
+    from syriatl.history import changes
+
     actors = data.by_key("actors", "actor_id")
-    links = data.actors_of()
     counts: dict[date, Counter] = defaultdict(Counter)
     labels: dict[str, str] = {}
-    for event in data.events:
-        if event["event_type"] != "territory-captured":
-            continue
-        rows = links.get(event["event_id"], [])
-        side = [r["actor_id"] for r in rows if r["role"] == "initiator"] or [
-            r["actor_id"] for r in rows if r["role"] == "claimant"
-        ]
-        roots = sorted({data.root_actor(a) for a in side})
-        key = " + ".join(roots) if roots else "unknown"
-        labels[key] = " + ".join(actors.get(r, {}).get("name", r) for r in roots) or "Not named"
-        counts[event["date"]][key] += 1
+    for change in _records(changes(data.frames)):
+        key = change["gained_by"] or "not named"
+        names = [actors.get(side, {}).get("name", side) for side in key.split(" + ")]
+        labels[key] = " + ".join(names) if change["gained_by"] else "Not named"
+        counts[change["date"]][key] += 1
     return counts, labels
 
 
 def render_charts(data: Data) -> str:
+    from syriatl.history import CHANGE_TYPE
+
     days = data.days()
     types = data.codes("event_types")
     per_type: dict[date, Counter] = defaultdict(Counter)
@@ -1025,10 +1015,10 @@ def render_charts(data: Data) -> str:
         "",
         "## Control changes, day by day {#control-changes}",
         "",
-        f"The {plural(captured, 'event')} of type `territory-captured`, per day, by the "
-        "coalition at the top of the capturing side's chain of command (its initiators, or its "
-        "claimants where the capture rests on a claim). A capture is one place changing hands "
-        "as sources report it, not a measure of area.",
+        f"The {plural(captured, 'change')} of control: events of type `{CHANGE_TYPE}` "
+        "at a place, per day, by the side that gained the place (the top of its initiators' "
+        "chain of command, as `syriatl.control_history()` reads it). A change is one place "
+        "changing hands as sources report it, not a measure of area.",
         "",
         f'<div class="syriatl-figure">{chart2}</div>',
         "",

@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from syriatl.fastcsv import read_well_formed
 from syriatl.package import Package, PackageError, Resource, read_package
 from syriatl.report import Problem, Report
 
@@ -103,26 +104,32 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             "encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row
         )
         text = data.decode("utf-8", errors="replace")
+        data = text.encode("utf-8")
     if "\r" in text:
         row = text[: text.index("\r")].count("\n") + 1
         problem("dialect-error", "lines end with CR LF or CR; the package uses LF line ends", row)
         # the csv reader takes CR LF and CR as line ends, and keeps a CR inside a quoted cell
 
     csv.field_size_limit(MAX_FIELD_BYTES)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # a well-formed file is read fast, by pandas's C parser; any other by the strict csv reader
+    fast = None if "\r" in text else read_well_formed(data, MAX_FIELD_BYTES)
     header: list[str] | None = None
     records: list[list[str]] = []
-    try:
-        header = next(reader, None)
-        records.extend(reader)
-    except csv.Error as exc:
-        row = len(records) + 2 if header is not None else 1
-        problem("source-error", f"the CSV cannot be parsed from this row on: {exc}", row)
+    if fast is not None:
+        header, body = fast
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = next(reader, None)
+            records.extend(reader)
+        except csv.Error as exc:
+            row = len(records) + 2 if header is not None else 1
+            problem("source-error", f"the CSV cannot be parsed from this row on: {exc}", row)
     if header is None:
         problem("source-error", "the file has no readable header row", 1)
         return None, problems
     # rows are numbered by record, as frictionless does, not by physical line
-    numbers = range(2, len(records) + 2)
+    numbers = range(2, (len(records) if fast is None else len(body)) + 2)
 
     expected = resource.field_names
     for position, label in enumerate(header, start=1):
@@ -142,6 +149,14 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             f"columns are out of order; the schema's order is {', '.join(expected)}",
             1,
         )
+
+    if fast is not None:  # no blank or ragged row: every record is kept as it is
+        columns = {}
+        for position, label in enumerate(header):
+            if label in expected and label not in columns:
+                columns[label] = body[position].to_numpy()
+        index = pd.Index(list(numbers), name="row", dtype="int64")  # as the csv path builds it
+        return pd.DataFrame(columns, index=index, dtype="string"), problems
 
     width = len(header)
     kept_rows, kept_records = [], []

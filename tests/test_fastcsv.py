@@ -1,0 +1,103 @@
+"""The fast CSV path reads exactly what the strict csv module reads, or steps aside."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import pytest
+from conftest import ROOT
+
+from syriatl.fastcsv import read_well_formed
+
+LIMIT = 1_000_000
+
+
+def strict_read(text: str, limit: int = LIMIT):
+    """What the validator's slow path reads: header and records, or None if it reports anything."""
+    csv.field_size_limit(limit)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return None
+    if not records:
+        return None
+    header, rows = records[0], records[1:]
+    for row in rows:
+        if len(row) != len(header) or not any(cell.strip() for cell in row):
+            return None
+    return header, rows
+
+
+def fast_read(data: bytes, limit: int = LIMIT):
+    result = read_well_formed(data, limit)
+    if result is None:
+        return None
+    header, body = result
+    return header, [list(row) for row in body.itertuples(index=False, name=None)]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "data").glob("*.csv")), ids=lambda p: p.name)
+def test_shipped_files_take_the_fast_path(path):
+    data = path.read_bytes()
+    fast = fast_read(data)
+    assert fast is not None
+    assert fast == strict_read(data.decode("utf-8"))
+
+
+PIECES = ['"', '""', ",", "\n", " ", "a", "b c", "\u00a0", "é", '"x,y"', '"q\n"', "\t", "=1"]
+
+
+def random_csv(rng: random.Random) -> str:
+    if rng.random() < 0.5:  # mostly well formed, with a defect now and then
+        width = rng.randint(1, 4)
+        rows = []
+        for _ in range(rng.randint(1, 6)):
+            cells = []
+            for _ in range(width + rng.choice([0, 0, 0, 0, 0, 0, -1, 1])):
+                cell = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 3)))
+                quoted = rng.random() < 0.4 or any(c in cell for c in ',"\n')
+                cells.append('"' + cell.replace('"', '""') + '"' if quoted else cell)
+            rows.append(",".join(cells))
+        text = "\n".join(rows) + rng.choice(["", "\n", "\n\n"])
+        if rng.random() < 0.2:
+            position = rng.randint(0, len(text))
+            text = text[:position] + rng.choice(PIECES) + text[position:]
+        return text
+    return "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
+
+
+def test_fast_path_agrees_with_the_csv_module():
+    rng = random.Random(7)
+    taken = 0
+    for _ in range(3000):
+        text = random_csv(rng)
+        fast = fast_read(text.encode("utf-8"))
+        if fast is not None:
+            taken += 1
+            assert fast == strict_read(text), repr(text)
+    assert taken > 300  # the fuzzing reaches the fast path, not only the fallback
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\n"x"y,1\n',  # text after a closing quote: strict csv refuses it
+        'a,b\nx"y,1\n',  # a quote inside an unquoted cell
+        "a,b\n1\n",  # a short row
+        "a,b\n1,2,3\n",  # a long row
+        "a,b\n\n1,2\n",  # an empty line
+        "a,b\n , \n",  # a row of spaces
+        'a,b\n"open,1\n',  # an unclosed quote
+        "a,b\n1,2\n1\n",  # a short last row
+    ],
+)
+def test_defects_step_aside(text):
+    assert fast_read(text.encode("utf-8")) is None
+
+
+def test_field_size_limit_steps_aside():
+    text = "a,b\n" + "x" * 50 + ",1\n"
+    assert fast_read(text.encode("utf-8"), limit=40) is None
+    assert fast_read(text.encode("utf-8"), limit=100) is not None

@@ -1,4 +1,8 @@
-"""The fast CSV path reads exactly what the strict csv module reads, or steps aside."""
+"""The validator's fast paths give the same answers as the slow ones, or step aside.
+
+The fast CSV reader reads exactly what the strict csv module reads; the constraint certificate
+passes a table only when pandera finds nothing in it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ import pytest
 from conftest import ROOT
 
 from syriatl.fastcsv import read_well_formed
+from syriatl.package import read_package
+from syriatl.schemas import constraints_hold, parse_frame
+from syriatl.validation import constraint_problems, read_table
 
 LIMIT = 1_000_000
 
@@ -101,3 +108,42 @@ def test_field_size_limit_steps_aside():
     text = "a,b\n" + "x" * 50 + ",1\n"
     assert fast_read(text.encode("utf-8"), limit=40) is None
     assert fast_read(text.encode("utf-8"), limit=100) is not None
+
+
+def typed_table(name: str):
+    package, _ = read_package(ROOT)
+    resource = package.resources[name]
+    raw, _ = read_table(resource)
+    typed, _ = parse_frame(raw, resource, package)
+    return typed, resource, package
+
+
+@pytest.mark.parametrize("name", ["events", "event_actors", "sources", "places", "roles"])
+def test_certificate_passes_the_shipped_tables(name):
+    typed, resource, package = typed_table(name)
+    assert constraints_hold(typed, resource, package)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("events", "title", None),  # required
+        ("events", "title", "too short"),  # minLength
+        ("events", "title", "x" * 161),  # maxLength
+        ("events", "event_id", "E12"),  # pattern
+        ("events", "event_id", "E000002"),  # primary key repeated
+        ("events", "fatalities", -1),  # minimum
+        ("places", "latitude", 91.0),  # maximum
+        ("sources", "url", "REPEAT"),  # unique
+        ("event_actors", "role", "REPEAT"),  # compound primary key repeated
+    ],
+)
+def test_certificate_fails_where_pandera_finds_a_problem(table, column, value):
+    typed, resource, package = typed_table(table)
+    if value == "REPEAT":
+        typed = typed.copy()
+        typed.iloc[1] = typed.iloc[0]
+    else:
+        typed.loc[typed.index[0], column] = value
+    assert not constraints_hold(typed, resource, package)
+    assert constraint_problems(typed, resource, package)

@@ -10,6 +10,7 @@ import csv
 import io
 import random
 
+import pandas as pd
 import pytest
 from conftest import ROOT
 
@@ -37,8 +38,8 @@ def strict_read(text: str, limit: int = LIMIT):
     return header, rows
 
 
-def fast_read(data: bytes, limit: int = LIMIT):
-    result = read_well_formed(data, limit)
+def fast_read(data: bytes, limit: int = LIMIT, categorical=()):
+    result = read_well_formed(data, limit, categorical)
     if result is None:
         return None
     header, body = result
@@ -51,6 +52,7 @@ def test_shipped_files_take_the_fast_path(path):
     fast = fast_read(data)
     assert fast is not None
     assert fast == strict_read(data.decode("utf-8"))
+    assert fast_read(data, categorical=set(fast[0])) == fast  # every column as a categorical
 
 
 PIECES = ['"', '""', ",", "\n", " ", "a", "b c", "\u00a0", "é", '"x,y"', '"q\n"', "\t", "=1"]
@@ -80,7 +82,7 @@ def test_fast_path_agrees_with_the_csv_module():
     taken = 0
     for _ in range(3000):
         text = random_csv(rng)
-        fast = fast_read(text.encode("utf-8"))
+        fast = fast_read(text.encode("utf-8"), categorical={"a", "b c", ""})
         if fast is not None:
             taken += 1
             assert fast == strict_read(text), repr(text)
@@ -147,3 +149,20 @@ def test_certificate_fails_where_pandera_finds_a_problem(table, column, value):
         typed.loc[typed.index[0], column] = value
     assert not constraints_hold(typed, resource, package)
     assert constraint_problems(typed, resource, package)
+
+
+def test_categorical_columns_parse_as_strings_do():
+    package, _ = read_package(ROOT)
+    resource = package.resources["events"]
+    raw, _ = read_table(resource)
+    raw = raw.astype("string")
+    raw.loc[raw.index[0], "date"] = "2024-02-30"
+    raw.loc[raw.index[1], "certainty"] = ""
+    raw.loc[raw.index[2], "fatalities"] = "ten"
+    as_strings = parse_frame(raw, resource, package)
+    categorical = raw.astype(
+        {"date": "category", "certainty": "category", "fatalities": "category"}
+    )
+    as_categories = parse_frame(categorical, resource, package)
+    assert as_categories[1] == as_strings[1] and len(as_strings[1]) == 2
+    pd.testing.assert_frame_equal(as_categories[0], as_strings[0])

@@ -31,15 +31,17 @@ def list_tables(path: str | Path | None = None) -> list[str]:
 def _load(package: Package, name: str) -> pd.DataFrame:
     import pandas as pd
 
-    from syriatl.schemas import parse_frame
+    from syriatl.schemas import parse_frame, repeating_fields
 
     if name not in package.resources:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
+    repeating = repeating_fields(resource)
     raw = pd.read_csv(
         resource.path,
-        dtype=str,
+        # dates and codes repeat: read as categoricals, each distinct value is typed once
+        dtype={name: "category" if name in repeating else str for name in resource.field_names},
         keep_default_na=False,
         encoding="utf-8",
         usecols=resource.field_names,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from syriatl.fastcsv import read_well_formed
 from syriatl.package import Package, PackageError, Resource, read_package
 from syriatl.report import Problem, Report
+from syriatl.schemas import repeating_fields
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,7 +113,8 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
 
     csv.field_size_limit(MAX_FIELD_BYTES)
     # a well-formed file is read fast, by pandas's C parser; any other by the strict csv reader
-    fast = None if "\r" in text else read_well_formed(data, MAX_FIELD_BYTES)
+    repeating = repeating_fields(resource)
+    fast = None if "\r" in text else read_well_formed(data, MAX_FIELD_BYTES, repeating)
     header: list[str] | None = None
     records: list[list[str]] = []
     if fast is not None:
@@ -154,9 +156,10 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         columns = {}
         for position, label in enumerate(header):
             if label in expected and label not in columns:
-                columns[label] = body[position].to_numpy()
+                columns[label] = body[position].array
         index = pd.Index(list(numbers), name="row", dtype="int64")  # as the csv path builds it
-        return pd.DataFrame(columns, index=index, dtype="string"), problems
+        frame = pd.DataFrame(columns, index=index)
+        return frame.astype({c: "string" for c in columns if c not in repeating}), problems
 
     width = len(header)
     kept_rows, kept_records = [], []

@@ -8,8 +8,12 @@ certainty, fatalities, notes, actors and sources) and varies what a rule allows 
 
 - its date moves to a random day between the start of the temporal coverage and the real
   event's date (a span keeps its length), so no source is published before the event;
-- its place is another place that real events of the same geo_precision use;
-- its title gets " (synthetic N)" (within the 160-character limit), so no two events are copies;
+- its place is a synthetic copy of the real event's place (same parent, type and coordinates,
+  its own ID and name, no GeoNames ID), each copy the place of up to ten events, so places
+  grow with events and every copy is used;
+- no two events share day, place, type and actors (the likely-duplicate rule), and all the
+  captures of a copied place gain it for the same actors (the control-history rule);
+- its title gets " (synthetic N)" (within the 160-character limit);
 - its sources are the real event's sources or synthetic copies of them (same publisher, same
   publication date, a URL of its own), so confirmed events keep two independent publishers.
 
@@ -36,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_EVENTS = 999_999  # the schema's event_id pattern: E followed by six digits
 MAX_SOURCES = 99_999  # the schema's source_id pattern: S followed by five digits
 EVENTS_PER_SYNTHETIC_SOURCE = 10  # sources grow with events, capped by the ID space
+EVENTS_PER_PLACE = 10  # places grow with events too
+CAPTURE = "territory-captured"  # the event type that changes a place's control
 TITLE_MAX = 160
 
 
@@ -108,8 +114,10 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
     ea_header, ea_rows = read_csv(source / paths["event_actors"])
     es_header, es_rows = read_csv(source / paths["event_sources"])
     so_header, so_rows = read_csv(source / paths["sources"])
+    pl_header, pl_rows = read_csv(source / paths["places"])
     E = {name: i for i, name in enumerate(ev_header)}
     S = {name: i for i, name in enumerate(so_header)}
+    P = {name: i for i, name in enumerate(pl_header)}
     synthetic = events - len(ev_rows)
     if synthetic < 0:
         raise SystemExit(f"the real package already has {len(ev_rows)} events")
@@ -120,11 +128,14 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
     sources_of: dict[str, list[list[str]]] = defaultdict(list)
     for row in es_rows:
         sources_of[row[es_header.index("event_id")]].append(row)
-    places_by_precision: dict[str, list[str]] = defaultdict(list)
-    for row in ev_rows:
-        place = row[E["place_id"]]
-        if place and place not in places_by_precision[row[E["geo_precision"]]]:
-            places_by_precision[row[E["geo_precision"]]].append(place)
+    actor, role = ea_header.index("actor_id"), ea_header.index("role")
+    # what the likely-duplicate and control-history rules compare
+    actor_set = {e: " ".join(sorted({r[actor] for r in rows})) for e, rows in actors_of.items()}
+    initiators = {
+        e: " ".join(sorted(r[actor] for r in rows if r[role] == "initiator"))
+        for e, rows in actors_of.items()
+    }
+    real_places = {row[P["place_id"]]: row for row in pl_rows}
 
     # synthetic sources: copies of real ones, with their own ID and URL
     real_source_ids = [row[S["source_id"]] for row in so_rows]
@@ -143,26 +154,73 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
         new_sources.append(row)
         copies_of[template[S["source_id"]]].append(ident)
 
+    # synthetic places: copies of real ones, each the place of up to EVENTS_PER_PLACE events
+    clones: dict[str, list[str]] = defaultdict(list)  # real place -> its copies, newest last
+    placed: dict[str, int] = {}  # copy -> how many events it has
+    held_by: dict[str, str] = {}  # copy -> the initiators of its captures
+    new_places = []
+
+    def new_place(real: str) -> str:
+        number = len(clones[real]) + 1
+        ident = f"{real}-synthetic-{number}"
+        if ident in real_places:
+            raise SystemExit(f"a real place is already called {ident}")
+        row = list(real_places[real])
+        row[P["place_id"]] = ident
+        row[P["name"]] = f"{row[P['name']]} (synthetic {number})"
+        if "geonames_id" in P:
+            row[P["geonames_id"]] = ""  # a copy is no GeoNames place of its own
+        new_places.append(row)
+        clones[real].append(ident)
+        placed[ident] = 0
+        return ident
+
+    def fits(place: str, key: tuple, capture: bool, gainers: str) -> bool:
+        if placed[place] >= EVENTS_PER_PLACE or key in seen:
+            return False
+        # all captures of a place gain it for the same actors, so its history stays coherent
+        return not capture or held_by.get(place, gainers) == gainers
+
+    seen = {
+        (row[E["date"]], row[E["place_id"]], row[E["event_type"]], actor_set[row[E["event_id"]]])
+        for row in ev_rows
+    }
     last_event = max(int(row[E["event_id"]][1:]) for row in ev_rows)
     skip = retired(source, paths, "events") | {row[E["event_id"]] for row in ev_rows}
     event_ids = new_ids("E", 6, last_event, synthetic, skip)
     new_events, new_actors, new_links = [], [], []
     for ident in event_ids:
-        template = rng.choice(ev_rows)
+        while True:  # until the event differs from all others in day, place, type or actors
+            template = rng.choice(ev_rows)
+            template_id = template[E["event_id"]]
+            first = dt.date.fromisoformat(template[E["date"]])
+            date = coverage_start + dt.timedelta(days=rng.randint(0, (first - coverage_start).days))
+            kind, real = template[E["event_type"]], template[E["place_id"]]
+            capture, gainers = kind == CAPTURE, initiators[template_id]
+            place = ""
+            if real:
+                place = clones[real][-1] if clones[real] else new_place(real)
+                key = (date.isoformat(), place, kind, actor_set[template_id])
+                if not fits(place, key, capture, gainers):
+                    place = new_place(real)
+            key = (date.isoformat(), place, kind, actor_set[template_id])
+            if key not in seen:
+                break
+        seen.add(key)
+        if place:
+            placed[place] += 1
+            if capture:
+                held_by.setdefault(place, gainers)
         row = list(template)
         row[E["event_id"]] = ident
-        first = dt.date.fromisoformat(template[E["date"]])
-        date = coverage_start + dt.timedelta(days=rng.randint(0, (first - coverage_start).days))
         row[E["date"]] = date.isoformat()
         if template[E["end_date"]]:
             span = dt.date.fromisoformat(template[E["end_date"]]) - first
             row[E["end_date"]] = (date + span).isoformat()
-        if template[E["place_id"]]:
-            row[E["place_id"]] = rng.choice(places_by_precision[template[E["geo_precision"]]])
+        row[E["place_id"]] = place
         suffix = f" (synthetic {int(ident[1:])})"
         row[E["title"]] = template[E["title"]][: TITLE_MAX - len(suffix)].rstrip() + suffix
         new_events.append(row)
-        template_id = template[E["event_id"]]
         for link in actors_of[template_id]:
             new_actors.append([ident, *link[1:]])
         links = sorted(
@@ -178,12 +236,15 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
     write_csv(out / paths["event_actors"], ea_header, [*ea_rows, *new_actors])
     write_csv(out / paths["event_sources"], es_header, [*es_rows, *new_links])
     write_csv(out / paths["sources"], so_header, [*so_rows, *new_sources])
+    places = sorted([*pl_rows, *new_places], key=lambda row: row[P["place_id"]])
+    write_csv(out / paths["places"], pl_header, places)
     return {
         "events": len(ev_rows) + len(new_events),
         "real_events": len(ev_rows),
         "event_actors": len(ea_rows) + len(new_actors),
         "event_sources": len(es_rows) + len(new_links),
         "sources": len(so_rows) + len(new_sources),
+        "places": len(pl_rows) + len(new_places),
     }
 
 

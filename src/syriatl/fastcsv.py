@@ -14,8 +14,8 @@ nothing that the two parsers read differently or that the validator would report
 - no record is blank, and no cell is longer than the csv module's field size limit.
 
 Otherwise it returns None, and the caller reads the file with the csv module, which reports the
-problem. The caller has already refused NUL bytes, carriage returns and bytes that are not
-UTF-8.
+problem. NUL bytes step aside too; the caller has already refused carriage returns and bytes
+that are not UTF-8.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def read_well_formed(
 ) -> tuple[list[str], pd.DataFrame] | None:
     """The header and the data rows (positional columns of strings) of a well-formed CSV.
 
-    ``data`` is UTF-8 without a byte-order mark, NUL bytes or carriage returns. Columns whose
+    ``data`` is UTF-8 without a byte-order mark or carriage returns. Columns whose
     label is in ``categorical`` come as categoricals of the same strings, which parse faster
     where values repeat (codes, dates). Returns None when the file needs the csv module: a
     stray quote, a ragged or blank row, an oversized cell.
@@ -44,7 +44,7 @@ def read_well_formed(
     import pandas as pd
 
     size = len(data)
-    if not size:
+    if not size or b"\x00" in data:
         return None
     raw = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(raw == QUOTE)

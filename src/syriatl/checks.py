@@ -779,9 +779,11 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
 def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     links = tables["event_actors"]
-    actors = links.groupby(links["event_id"].astype("string"))["actor_id"].agg(
-        lambda ids: " ".join(sorted(set(ids.dropna().astype(str))))
-    )
+    # each event's actors, sorted and without repeats, joined by spaces
+    pairs = links[["event_id", "actor_id"]].dropna(subset=["actor_id"]).astype(str)
+    pairs["event_id"] = links["event_id"].astype("string")
+    pairs = pairs.drop_duplicates().sort_values(["event_id", "actor_id"], kind="stable")
+    actors = pairs.groupby("event_id")["actor_id"].agg(" ".join)
     key = (
         events["date"].astype("string").fillna("")
         + "|"

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 CHANGE_TYPE = "territory-captured"
+ROLES = ("initiator", "target")
 COLUMNS = [
     "place_id",
     "date",
@@ -53,25 +54,39 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     captured = captured[captured["place_id"].notna()]
     links = tables["event_actors"]
     side = sides(tables["actors"])
-    rows = []
-    for event in captured.itertuples(index=False):
-        mine = links[links["event_id"] == event.event_id]
-        by_role = {
-            role: sorted(mine.loc[mine["role"].astype("string") == role, "actor_id"].astype(str))
-            for role in ("initiator", "target")
+    # the initiators and targets of the captures, one row per actor, sorted as they are joined
+    mine = pd.DataFrame(
+        {
+            "event_id": links["event_id"].astype("string"),
+            "role": links["role"].astype("string"),
+            "actor": links["actor_id"].astype(str),
         }
-        rows.append(
-            {
-                "place_id": event.place_id,
-                "date": event.date,
-                "event_id": event.event_id,
-                "certainty": event.certainty,
-                "lost_by": " + ".join(sorted({side.get(a, a) for a in by_role["target"]})),
-                "gained_by": " + ".join(sorted({side.get(a, a) for a in by_role["initiator"]})),
-                "lost_actors": " + ".join(by_role["target"]),
-                "gained_actors": " + ".join(by_role["initiator"]),
-            }
-        )
+    )
+    mine = mine[mine["event_id"].isin(captured["event_id"]) & mine["role"].isin(ROLES)]
+    mine = mine.sort_values(["event_id", "role", "actor"], kind="stable")
+    mine["side"] = [side.get(actor, actor) for actor in mine["actor"]]
+    actors = mine.groupby(["event_id", "role"])["actor"].agg(" + ".join)
+    sides_of = (
+        mine.drop_duplicates(["event_id", "role", "side"])
+        .sort_values(["event_id", "role", "side"], kind="stable")
+        .groupby(["event_id", "role"])["side"]
+        .agg(" + ".join)
+    )
+
+    def joined(values, role: str) -> list[str]:
+        by_event = values[values.index.get_level_values("role") == role].droplevel("role")
+        return captured["event_id"].map(by_event).fillna("").tolist()
+
+    rows = {
+        "place_id": captured["place_id"].tolist(),
+        "date": captured["date"].tolist(),
+        "event_id": captured["event_id"].tolist(),
+        "certainty": captured["certainty"].tolist(),
+        "lost_by": joined(sides_of, "target"),
+        "gained_by": joined(sides_of, "initiator"),
+        "lost_actors": joined(actors, "target"),
+        "gained_actors": joined(actors, "initiator"),
+    }
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.astype({c: "string" for c in COLUMNS if c != "date"})
     frame["date"] = pd.to_datetime(frame["date"])

@@ -166,3 +166,19 @@ def test_categorical_columns_parse_as_strings_do():
     as_categories = parse_frame(categorical, resource, package)
     assert as_categories[1] == as_strings[1] and len(as_strings[1]) == 2
     pd.testing.assert_frame_equal(as_categories[0], as_strings[0])
+
+
+def test_join_groups_is_groupby_join():
+    from syriatl.grouping import join_groups
+
+    rng = random.Random(3)
+    frame = pd.DataFrame(
+        {
+            "key": [rng.choice("abcde") for _ in range(200)],
+            "value": [rng.choice(["x", "y z", "", "é"]) for _ in range(200)],
+        }
+    ).sort_values("key", kind="stable")
+    expected = frame.groupby("key")["value"].agg(" + ".join)
+    joined = join_groups(frame["key"], frame["value"], " + ")
+    assert joined.to_dict() == expected.to_dict()
+    assert join_groups(frame["key"][:0], frame["value"][:0], " ").empty

@@ -780,10 +780,11 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     links = tables["event_actors"]
     # each event's actors, sorted and without repeats, joined by spaces
-    pairs = links[["event_id", "actor_id"]].dropna(subset=["actor_id"]).astype(str)
-    pairs["event_id"] = links["event_id"].astype("string")
-    pairs = pairs.drop_duplicates().sort_values(["event_id", "actor_id"], kind="stable")
-    actors = pairs.groupby("event_id")["actor_id"].agg(" ".join)
+    from syriatl.grouping import join_groups
+
+    pairs = links[["event_id", "actor_id"]].dropna().astype(str).drop_duplicates()
+    pairs = pairs.sort_values(["event_id", "actor_id"], kind="stable")
+    actors = join_groups(pairs["event_id"], pairs["actor_id"], " ")
     key = (
         events["date"].astype("string").fillna("")
         + "|"

@@ -49,6 +49,8 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """
     import pandas as pd
 
+    from syriatl.grouping import join_groups
+
     events = tables["events"]
     captured = events[(events["event_type"].astype("string") == CHANGE_TYPE)]
     captured = captured[captured["place_id"].notna()]
@@ -63,18 +65,17 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         }
     )
     mine = mine[mine["event_id"].isin(captured["event_id"]) & mine["role"].isin(ROLES)]
-    mine = mine.sort_values(["event_id", "role", "actor"], kind="stable")
-    mine["side"] = [side.get(actor, actor) for actor in mine["actor"]]
-    actors = mine.groupby(["event_id", "role"])["actor"].agg(" + ".join)
-    sides_of = (
-        mine.drop_duplicates(["event_id", "role", "side"])
-        .sort_values(["event_id", "role", "side"], kind="stable")
-        .groupby(["event_id", "role"])["side"]
-        .agg(" + ".join)
+    mine = mine.dropna(subset=["event_id"]).sort_values(
+        ["event_id", "role", "actor"], kind="stable"
     )
+    mine["side"] = [side.get(actor, actor) for actor in mine["actor"]]
+    unique_sides = mine.drop_duplicates(["event_id", "role", "side"])
+    unique_sides = unique_sides.sort_values(["event_id", "role", "side"], kind="stable")
 
-    def joined(values, role: str) -> list[str]:
-        by_event = values[values.index.get_level_values("role") == role].droplevel("role")
+    def joined(frame, column: str, role: str) -> list[str]:
+        """Per captured event, the ``column`` of its actors in ``role``, joined by " + "."""
+        frame = frame[frame["role"] == role]
+        by_event = join_groups(frame["event_id"], frame[column], " + ")
         return captured["event_id"].map(by_event).fillna("").tolist()
 
     rows = {
@@ -82,10 +83,10 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         "date": captured["date"].tolist(),
         "event_id": captured["event_id"].tolist(),
         "certainty": captured["certainty"].tolist(),
-        "lost_by": joined(sides_of, "target"),
-        "gained_by": joined(sides_of, "initiator"),
-        "lost_actors": joined(actors, "target"),
-        "gained_actors": joined(actors, "initiator"),
+        "lost_by": joined(unique_sides, "side", "target"),
+        "gained_by": joined(unique_sides, "side", "initiator"),
+        "lost_actors": joined(mine, "actor", "target"),
+        "gained_actors": joined(mine, "actor", "initiator"),
     }
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.astype({c: "string" for c in COLUMNS if c != "date"})

@@ -18,7 +18,8 @@ certainty, fatalities, notes, actors and sources) and varies what a rule allows 
   publication date, a URL of its own), so confirmed events keep two independent publishers.
 
 Event IDs continue after the highest real one. The schema's pattern ``E`` + six digits allows
-E999999 at most, so the largest package holds 999,999 events in all ("1M" in the benchmarks);
+E999999 at most, so the largest package holds just under a million events ("1M" in the
+benchmarks: 999,999 less the real IDs retired or skipped, see :func:`capacity`);
 source IDs (``S`` + five digits) cap the synthetic sources at 99,999 in all. IDs listed in a
 ``retired_ids`` table, where the package has one, are never reused. Every table stays sorted by
 its primary key. Same seed, same output, byte for byte.
@@ -100,11 +101,23 @@ def write_csv(path: Path, header: list[str], rows) -> None:
         writer.writerows(rows)
 
 
+def capacity(source: Path = ROOT) -> int:
+    """The most events a package can hold: new IDs run from the highest real one to E999999
+    (an ID retired or skipped below it is never reused)."""
+    paths = resource_paths(source)
+    header, rows = read_csv(source / paths["events"])
+    numbers = [int(row[header.index("event_id")][1:]) for row in rows]
+    above = {i for i in retired(source, paths, "events") if int(i[1:]) > max(numbers)}
+    return len(rows) + MAX_EVENTS - max(numbers) - len(above)
+
+
 def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str, int]:
     """Write a package of ``events`` events in all to ``out``; returns its row counts."""
     out = Path(out)
-    if events > MAX_EVENTS:
-        raise SystemExit(f"at most {MAX_EVENTS:,} events: event IDs are E followed by six digits")
+    if events > capacity(source):
+        raise SystemExit(
+            f"at most {capacity(source):,} events: event IDs are E followed by six digits"
+        )
     paths = copy_package(source, out)
     rng = random.Random(seed)
     descriptor = json.loads((source / "datapackage.json").read_text(encoding="utf-8"))

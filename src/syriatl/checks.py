@@ -93,6 +93,8 @@ def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every foreign key of every Table Schema resolves, self-references included."""
     import pandas as pd
 
+    from syriatl.grouping import isin
+
     for name, resource in package.resources.items():
         if name not in tables:
             continue
@@ -109,8 +111,11 @@ def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
             child = frame[fields].astype("string")
             filled = child.notna().all(axis=1)
             parent = tables[target][target_fields].astype("string").dropna()
-            known = pd.MultiIndex.from_frame(parent)
-            found = pd.MultiIndex.from_frame(child).isin(known)
+            if len(fields) == 1 and len(target_fields) == 1:  # each run of equal values once
+                found = isin(child[fields[0]], parent[target_fields[0]])
+            else:
+                known = pd.MultiIndex.from_frame(parent)
+                found = pd.MultiIndex.from_frame(child).isin(known)
             for index in frame.index[filled.to_numpy() & ~found]:
                 value = ", ".join(str(v) for v in child.loc[index])
                 yield Problem(
@@ -138,10 +143,15 @@ def parent_cycles(tables: Tables, package: Package) -> Iterator[Problem]:
                 continue
             frame = tables[name]
             parent_of = dict(
-                zip(frame[key].astype("string"), frame[fields[0]].astype("string"), strict=True)
+                zip(
+                    frame[key].astype("string").tolist(),
+                    frame[fields[0]].astype("string").tolist(),
+                    strict=True,
+                )
             )
             row_of = {
-                ident: int(index) for index, ident in zip(frame.index, frame[key], strict=True)
+                ident: int(index)
+                for index, ident in zip(frame.index, frame[key].tolist(), strict=True)
             }
             reported: set[str] = set()
             for start in parent_of:
@@ -308,7 +318,9 @@ def place_required(tables: Tables, package: Package) -> Iterator[Problem]:
 
 
 def _linked(tables: Tables, link: str, column: str = "event_id"):
-    return set(tables[link][column].dropna().astype("string").to_numpy(dtype=object))
+    from syriatl.grouping import runs
+
+    return set(runs(tables[link][column].dropna().astype("string"))[0].tolist())
 
 
 @rule(
@@ -357,7 +369,7 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     links = tables["event_actors"]
     with_claimant = set(
-        links.loc[links["role"].astype("string") == "claimant", "event_id"].dropna()
+        links.loc[links["role"].astype("string") == "claimant", "event_id"].dropna().tolist()
     )
     yield from problems_at(
         "events",
@@ -747,7 +759,7 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
         resource = package.resources.get(row.table)
         if resource is None or row.table not in tables or len(resource.primary_key) != 1:
             continue
-        current = set(tables[row.table][resource.primary_key[0]].dropna().astype(str))
+        current = set(tables[row.table][resource.primary_key[0]].dropna().astype(str).tolist())
         if row.id in current:
             yield Problem(
                 table="retired_ids",
@@ -779,12 +791,15 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
 def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     links = tables["event_actors"]
-    # each event's actors, sorted and without repeats, joined by spaces
-    from syriatl.grouping import join_groups
+    import pandas as pd
 
-    pairs = links[["event_id", "actor_id"]].dropna().astype(str).drop_duplicates()
-    pairs = pairs.sort_values(["event_id", "actor_id"], kind="stable")
-    actors = join_groups(pairs["event_id"], pairs["actor_id"], " ")
+    from syriatl.grouping import groups, sort_by
+
+    # each event's actors, sorted and without repeats, joined by spaces
+    pairs = sort_by(links[["event_id", "actor_id"]].dropna().astype(str), ["event_id"])
+    first, lists = groups(pairs["event_id"], pairs["actor_id"])
+    joined = [" ".join(sorted(set(each))) for each in lists]
+    actors = pd.Series(joined, index=pd.Index(first, dtype=object), dtype=object)
     key = (
         events["date"].astype("string").fillna("")
         + "|"
@@ -800,7 +815,9 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
         for a, b in zip(marked["event_id"], marked["other_event_id"], strict=True):
             distinct |= {(str(a), str(b)), (str(b), str(a))}
     first_of: dict[str, tuple[str, int]] = {}
-    for index, ident, value in zip(events.index, events["event_id"], key, strict=True):
+    for index, ident, value in zip(
+        events.index, events["event_id"].tolist(), key.tolist(), strict=True
+    ):
         if value in first_of and (first_of[value][0], str(ident)) not in distinct:
             yield Problem(
                 table="events",
@@ -826,12 +843,14 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def unused(tables: Tables, package: Package) -> Iterator[Problem]:
     named = {
-        "actors": set(tables["event_actors"]["actor_id"].dropna().astype(str)),
-        "places": set(tables["events"]["place_id"].dropna().astype(str)),
+        "actors": set(tables["event_actors"]["actor_id"].dropna().astype(str).tolist()),
+        "places": set(tables["events"]["place_id"].dropna().astype(str).tolist()),
     }
     for table, key in (("actors", "actor_id"), ("places", "place_id")):
         frame = tables[table]
-        parent = dict(zip(frame[key].astype(str), frame["parent_id"], strict=True))
+        parent = dict(
+            zip(frame[key].astype(str).tolist(), frame["parent_id"].tolist(), strict=True)
+        )
         used = set()
         for ident in named[table]:
             while isinstance(ident, str) and ident not in used:
@@ -861,7 +880,7 @@ def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import breaks, changes
 
     row_of = dict(
-        zip(tables["events"]["event_id"].astype(str), tables["events"].index, strict=True)
+        zip(tables["events"]["event_id"].astype(str).tolist(), tables["events"].index, strict=True)
     )
     for change in breaks(changes(tables)).itertuples(index=False):
         yield Problem(

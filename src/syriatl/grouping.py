@@ -1,11 +1,64 @@
-"""Join the strings of each group of a sorted column, fast: the rules' one-pass groupings."""
+"""Group sorted columns in one pass: the helpers that keep the rules linear in the rows.
+
+Tables are kept sorted by their primary keys (the canonical-order rule), so the rows of one
+event are usually together already: checking that costs one comparison per row, where sorting
+or hashing millions of strings costs far more. Every helper still gives the right answer when
+the rows are not sorted, only slower.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+
+
+def is_sorted(frame: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether the rows are in order of ``columns``, compared as Python compares strings.
+
+    False when a column has a missing value: those go to a real sort.
+    """
+    import numpy as np
+
+    pairs = max(len(frame) - 1, 0)
+    later, equal = np.zeros(pairs, dtype=bool), np.ones(pairs, dtype=bool)
+    for column in reversed(columns):
+        if frame[column].isna().any():
+            return False
+        values = frame[column].to_numpy(dtype=object)
+        current, previous = values[1:], values[:-1]
+        same = current == previous
+        later = (current > previous) | (same & later)  # strictly after, by this and later columns
+        equal &= same
+    return bool((later | equal).all())
+
+
+def sort_by(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame.sort_values(columns, kind="stable")``, at the cost of one pass when sorted."""
+    if is_sorted(frame, columns):
+        return frame
+    return frame.sort_values(columns, kind="stable")
+
+
+def runs(keys: pd.Series) -> tuple[np.ndarray, list[int], list[int]]:
+    """The first key of each run of equal ``keys``, and where each run starts and ends."""
+    import numpy as np
+
+    key = keys.to_numpy(dtype=object)
+    if not len(key):
+        return key, [], []
+    change = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
+    starts = [0, *change]
+    return key[starts], starts, [*change, len(key)]
+
+
+def groups(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, list[list]]:
+    """Each run of equal ``keys`` and the list of its ``values``, in order."""
+    first, starts, ends = runs(keys)
+    value = values.tolist()
+    return first, [value[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def join_groups(keys: pd.Series, values: pd.Series, separator: str) -> pd.Series:
@@ -15,15 +68,21 @@ def join_groups(keys: pd.Series, values: pd.Series, separator: str) -> pd.Series
     keep their order. The same as ``groupby(keys)[values].agg(separator.join)`` on such input,
     without building a Series per group.
     """
+    import pandas as pd
+
+    first, lists = groups(keys, values)
+    joined = [separator.join(str(v) for v in each) for each in lists]
+    return pd.Series(joined, index=pd.Index(first, dtype=object), dtype=object)
+
+
+def isin(values: pd.Series, known) -> np.ndarray:
+    """``values.isin(known)`` as a boolean array, hashing each run of equal values once."""
     import numpy as np
     import pandas as pd
 
-    key = keys.to_numpy(dtype=object)
-    value = [str(v) for v in values.tolist()]
-    if not len(key):
-        return pd.Series([], index=pd.Index([], dtype=object), dtype=object)
-    change = np.flatnonzero(key[1:] != key[:-1]) + 1
-    starts = [0, *change.tolist()]
-    ends = [*change.tolist(), len(key)]
-    joined = [separator.join(value[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return pd.Series(joined, index=pd.Index(key[starts], dtype=object), dtype=object)
+    first, starts, ends = runs(values.astype("string").fillna(""))
+    if not len(first):
+        return np.zeros(0, dtype=bool)
+    found = pd.Series(first, dtype="string").isin(known).to_numpy()
+    found = np.repeat(found, np.diff([*starts, ends[-1]]))
+    return found & values.notna().to_numpy()

@@ -49,14 +49,14 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from syriatl.grouping import join_groups
+    from syriatl.grouping import groups, isin, sort_by
 
     events = tables["events"]
     captured = events[(events["event_type"].astype("string") == CHANGE_TYPE)]
     captured = captured[captured["place_id"].notna()]
     links = tables["event_actors"]
     side = sides(tables["actors"])
-    # the initiators and targets of the captures, one row per actor, sorted as they are joined
+    # the initiators and targets of the captures, one row per actor, grouped by event
     mine = pd.DataFrame(
         {
             "event_id": links["event_id"].astype("string"),
@@ -64,29 +64,27 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             "actor": links["actor_id"].astype(str),
         }
     )
-    mine = mine[mine["event_id"].isin(captured["event_id"]) & mine["role"].isin(ROLES)]
-    mine = mine.dropna(subset=["event_id"]).sort_values(
-        ["event_id", "role", "actor"], kind="stable"
-    )
-    mine["side"] = [side.get(actor, actor) for actor in mine["actor"]]
-    unique_sides = mine.drop_duplicates(["event_id", "role", "side"])
-    unique_sides = unique_sides.sort_values(["event_id", "role", "side"], kind="stable")
-
-    def joined(frame, column: str, role: str) -> list[str]:
-        """Per captured event, the ``column`` of its actors in ``role``, joined by " + "."""
-        frame = frame[frame["role"] == role]
-        by_event = join_groups(frame["event_id"], frame[column], " + ")
-        return captured["event_id"].map(by_event).fillna("").tolist()
+    mine = mine[isin(mine["event_id"], captured["event_id"]) & mine["role"].isin(ROLES)]
+    mine = sort_by(mine.dropna(subset=["event_id"]), ["event_id"])
+    joined = {}
+    for role in ROLES:
+        those = mine[mine["role"] == role]
+        first, lists = groups(those["event_id"], those["actor"])
+        index = pd.Index(first, dtype=object)
+        names = pd.Series([" + ".join(sorted(each)) for each in lists], index=index, dtype=object)
+        tops = [" + ".join(sorted({side.get(a, a) for a in each})) for each in lists]
+        for what, values in (("actors", names), ("sides", pd.Series(tops, index=index))):
+            joined[role, what] = captured["event_id"].map(values).fillna("").tolist()
 
     rows = {
         "place_id": captured["place_id"].tolist(),
         "date": captured["date"].tolist(),
         "event_id": captured["event_id"].tolist(),
         "certainty": captured["certainty"].tolist(),
-        "lost_by": joined(unique_sides, "side", "target"),
-        "gained_by": joined(unique_sides, "side", "initiator"),
-        "lost_actors": joined(mine, "actor", "target"),
-        "gained_actors": joined(mine, "actor", "initiator"),
+        "lost_by": joined["target", "sides"],
+        "gained_by": joined["initiator", "sides"],
+        "lost_actors": joined["target", "actors"],
+        "gained_actors": joined["initiator", "actors"],
     }
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.astype({c: "string" for c in COLUMNS if c != "date"})

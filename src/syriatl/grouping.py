@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def is_sorted(frame: pd.DataFrame, columns: list[str]) -> bool:
-    """Whether the rows are in order of ``columns``, compared as Python compares strings.
+def is_sorted(frame: pd.DataFrame, columns: list[str], *, strictly: bool = False) -> bool:
+    """Whether the rows are in order of ``columns``, compared as Python compares strings
+    (``strictly``: and no two rows are equal in all of them, so the columns are a unique key).
 
     False when a column has a missing value: those go to a real sort.
     """
@@ -32,7 +33,7 @@ def is_sorted(frame: pd.DataFrame, columns: list[str]) -> bool:
         same = current == previous
         later = (current > previous) | (same & later)  # strictly after, by this and later columns
         equal &= same
-    return bool((later | equal).all())
+    return bool(later.all() if strictly else (later | equal).all())
 
 
 def sort_by(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -55,6 +55,7 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     captured = events[(events["event_type"].astype("string") == CHANGE_TYPE)]
     captured = captured[captured["place_id"].notna()]
     links = tables["event_actors"]
+    links = links[links["role"].isin(ROLES).to_numpy()]
     side = sides(tables["actors"])
     # the initiators and targets of the captures, one row per actor, grouped by event
     mine = pd.DataFrame(

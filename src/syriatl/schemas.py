@@ -191,6 +191,8 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
     """
     import re
 
+    from syriatl.grouping import is_sorted
+
     codes = code_fields(resource, package)
     key = resource.primary_key
     for field in resource.fields:
@@ -205,7 +207,9 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
             return False
         if (constraints.get("required") or name in key) and column.isna().any():
             return False
-        if (constraints.get("unique") or key == [name]) and column.duplicated().any():
+        # rows sorted by a strictly rising key have no repeats: one pass, no hashing
+        unique = constraints.get("unique") or key == [name]
+        if unique and not is_sorted(typed, [name], strictly=True) and column.duplicated().any():
             return False
         values = column.dropna()
         if "enum" in constraints and not values.isin(constraints["enum"]).all():
@@ -226,5 +230,6 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
                 or max(lengths) > constraints.get("maxLength", max(lengths))
             ):
                 return False
-    compound = len(key) > 1 and set(key) <= set(typed.columns)
-    return not (compound and typed.duplicated(subset=key).any())
+    if len(key) < 2 or not set(key) <= set(typed.columns):
+        return True
+    return is_sorted(typed, key, strictly=True) or not typed.duplicated(subset=key).any()

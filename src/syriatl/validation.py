@@ -86,7 +86,7 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         problem("source-error", f"the file {resource.relpath} cannot be read: {exc.strerror}")
         return None, problems
     check_size_and_hash(data, resource, problem)
-    if not data.strip():
+    if not data or data.isspace():  # as not data.strip(), without copying the file
         problem("source-error", "the file is empty: it needs at least the header row")
         return None, problems
     if data.startswith(b"\xef\xbb\xbf"):

@@ -418,9 +418,10 @@ def publisher_counts(tables: Tables):
     publisher = sources["publisher"].astype("string")
     if "original_publisher" in sources.columns:
         publisher = sources["original_publisher"].astype("string").fillna(publisher)
+    # each source's publisher is normalised once, not once per event it supports
+    publisher = publisher.str.strip().str.casefold()
     independent = sources[["source_id"]].astype("string").assign(publisher=publisher)
     merged = links.merge(independent, on="source_id", how="inner")
-    merged["publisher"] = merged["publisher"].str.strip().str.casefold()
     return merged.groupby("event_id")["publisher"].nunique()
 
 
@@ -800,14 +801,26 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     first, lists = groups(pairs["event_id"], pairs["actor_id"])
     joined = [" ".join(sorted(set(each))) for each in lists]
     actors = pd.Series(joined, index=pd.Index(first, dtype=object), dtype=object)
+    # only events that share day, place, type and actors with another can be a duplicate:
+    # find them by comparing the values, then build the "|"-joined keys of those alone
+    places = events["place_id"].astype("string").fillna("")
+    kinds = events["event_type"].astype("string").fillna("")
+    actor_keys = events["event_id"].astype("string").map(actors).fillna("")
+    parts = pd.DataFrame({"date": events["date"], "place": places, "kind": kinds})
+    parts["actors"] = actor_keys.to_numpy(dtype=object)
+    unambiguous = not any(
+        "|" in "\n".join(set(values.tolist())) for values in (places, kinds, actor_keys)
+    )
+    candidates = parts.duplicated(keep=False).to_numpy() if unambiguous else slice(None)
+    events = events[candidates]
     key = (
         events["date"].astype("string").fillna("")
         + "|"
-        + events["place_id"].astype("string").fillna("")
+        + places[candidates]
         + "|"
-        + events["event_type"].astype("string").fillna("")
+        + kinds[candidates]
         + "|"
-        + events["event_id"].astype("string").map(actors).fillna("")
+        + actor_keys[candidates]
     )
     distinct = set()
     if "distinct_events" in tables:

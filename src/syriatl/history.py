@@ -105,7 +105,8 @@ def breaks(history: pd.DataFrame) -> pd.DataFrame:
     """
     previous = history.groupby("place_id")["gained_by"].shift().astype(object)
     mask = [
-        bool(_sides(before))
+        not (isinstance(before, str) and before == gained)  # a repeat is never a break
+        and bool(_sides(before))
         and bool(_sides(lost))
         and not (_sides(before) & _sides(lost))
         and _sides(gained) != _sides(before)

@@ -211,6 +211,8 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
         unique = constraints.get("unique") or key == [name]
         if unique and not is_sorted(typed, [name], strictly=True) and column.duplicated().any():
             return False
+        if not set(constraints) - {"required", "unique"}:
+            continue
         values = column.dropna()
         if "enum" in constraints and not values.isin(constraints["enum"]).all():
             return False
@@ -219,7 +221,7 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
         if "maximum" in constraints and (values > constraints["maximum"]).any():
             return False
         if "pattern" in constraints or "minLength" in constraints or "maxLength" in constraints:
-            distinct = values.unique().tolist() if name in codes else values.tolist()
+            distinct = set(values.tolist())  # each distinct string is checked once
             if "pattern" in constraints:
                 match = re.compile(rf"^{constraints['pattern']}$").match
                 if not all(map(match, distinct)):

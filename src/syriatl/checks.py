@@ -108,15 +108,16 @@ def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
                 continue
             if not set(target_fields) <= set(tables[target].columns):
                 continue
-            child = frame[fields].astype("string")
-            filled = child.notna().all(axis=1)
+            filled = frame[fields].notna().all(axis=1)
             parent = tables[target][target_fields].astype("string").dropna()
             if len(fields) == 1 and len(target_fields) == 1:  # each run of equal values once
-                found = isin(child[fields[0]], parent[target_fields[0]])
+                found = isin(frame[fields[0]], parent[target_fields[0]])
             else:
                 known = pd.MultiIndex.from_frame(parent)
-                found = pd.MultiIndex.from_frame(child).isin(known)
-            for index in frame.index[filled.to_numpy() & ~found]:
+                found = pd.MultiIndex.from_frame(frame[fields].astype("string")).isin(known)
+            broken = frame.index[filled.to_numpy() & ~found]
+            child = frame.loc[broken, fields].astype("string")
+            for index in broken:
                 value = ", ".join(str(v) for v in child.loc[index])
                 yield Problem(
                     table=name,
@@ -320,7 +321,7 @@ def place_required(tables: Tables, package: Package) -> Iterator[Problem]:
 def _linked(tables: Tables, link: str, column: str = "event_id"):
     from syriatl.grouping import runs
 
-    return set(runs(tables[link][column].dropna().astype("string"))[0].tolist())
+    return runs(tables[link][column].dropna().astype("string"))[0]
 
 
 @rule(

@@ -77,10 +77,16 @@ def join_groups(keys: pd.Series, values: pd.Series, separator: str) -> pd.Series
 
 
 def isin(values: pd.Series, known) -> np.ndarray:
-    """``values.isin(known)`` as a boolean array, hashing each run of equal values once."""
+    """``values.astype("string").isin(known) & values.notna()`` as a boolean array, hashing
+    each run of equal values once (each category once, for a categorical)."""
     import numpy as np
     import pandas as pd
 
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories).astype("string")
+        codes = values.cat.codes.to_numpy()
+        found = np.append(categories.isin(known).to_numpy(dtype=bool), False)
+        return found[codes]  # code -1, a missing value, takes the appended False
     first, starts, ends = runs(values.astype("string").fillna(""))
     if not len(first):
         return np.zeros(0, dtype=bool)

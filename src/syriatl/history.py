@@ -79,7 +79,7 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
     rows = {
         "place_id": captured["place_id"].tolist(),
-        "date": captured["date"].tolist(),
+        "date": captured["date"].to_numpy(),
         "event_id": captured["event_id"].tolist(),
         "certainty": captured["certainty"].tolist(),
         "lost_by": joined["target", "sides"],

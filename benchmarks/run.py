@@ -269,19 +269,24 @@ def run(
         log(f"  load: {entry['load']}")
         results["sizes"][str(events)] = entry
     if len(sizes) > 1:
-        small, large = results["sizes"][str(sizes[0])], results["sizes"][str(sizes[-1])]
-        events_ratio = sizes[-1] / sizes[0]
-        results["scaling"] = {
-            "events_ratio": events_ratio,
-            "validate_ratio": large["validate"]["syriatl"]["wall"]
-            / small["validate"]["syriatl"]["wall"],
-            "validate_cpu_ratio": large["validate"]["syriatl"]["cpu"]
-            / small["validate"]["syriatl"]["cpu"],
-            "load_ratio": large["load"]["syriatl"]["seconds"] / small["load"]["syriatl"]["seconds"],
-            "goal": 1.1 * events_ratio,
-            "peak_mib": large["validate"]["syriatl"]["peak_mib"],
-        }
+        results["scaling"] = scaling(results)
     return results
+
+
+def scaling(results: dict) -> dict:
+    """How the largest size compares with the smallest: time ratios against the event ratio."""
+    sizes = sorted(results["sizes"], key=int)
+    small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
+    events_ratio = int(sizes[-1]) / int(sizes[0])
+    ours = large["validate"]["syriatl"], small["validate"]["syriatl"]
+    return {
+        "events_ratio": events_ratio,
+        "validate_ratio": ours[0]["wall"] / ours[1]["wall"],
+        "validate_cpu_ratio": ours[0]["cpu"] / ours[1]["cpu"],
+        "load_ratio": large["load"]["syriatl"]["seconds"] / small["load"]["syriatl"]["seconds"],
+        "goal": 1.1 * events_ratio,
+        "peak_mib": ours[0]["peak_mib"],
+    }
 
 
 def _seconds(value: dict) -> str:

@@ -1,0 +1,76 @@
+"""Smoke test of benchmarks/: the generator makes a valid package and the runner runs.
+
+No wall-clock time is asserted: the numbers come from `python benchmarks/run.py` on a quiet
+machine, not from CI.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import generate
+import run
+
+import syriatl
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "pkg"
+    counts = generate.generate(2000, 0, out)
+    return out, counts
+
+
+def test_generated_package_is_valid_for_syriatl_and_frictionless(small):
+    out, counts = small
+    assert counts["events"] == 2000 > counts["real_events"]
+    report = syriatl.validate(out)
+    assert report.valid, report.to_text()[:3000]
+    assert report.rows["events"] == 2000
+    assert report.rows["event_actors"] == counts["event_actors"]
+    from frictionless import Package, system
+
+    with system.use_context(trusted=False):
+        reference = Package(str(out / "datapackage.json")).validate()
+    assert reference.valid, reference.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
+
+
+def test_generator_is_seeded(small, tmp_path):
+    out, _ = small
+    generate.generate(2000, 0, tmp_path / "again")
+    for name in ("events", "event_actors", "event_sources", "sources", "places"):
+        path = f"data/{name}.csv"
+        assert (out / path).read_bytes() == (tmp_path / "again" / path).read_bytes(), name
+    generate.generate(2000, 1, tmp_path / "other")
+    assert (out / "data/events.csv").read_bytes() != (
+        tmp_path / "other" / "data/events.csv"
+    ).read_bytes()
+
+
+def test_generator_stays_inside_the_id_space(tmp_path):
+    assert 990_000 < generate.capacity() <= generate.MAX_EVENTS
+    with pytest.raises(SystemExit, match="six digits"):
+        generate.generate(generate.capacity() + 1, 0, tmp_path / "too-many")
+
+
+def test_runner_at_a_tiny_size(tmp_path):
+    results = run.run([500], workdir=tmp_path, repeat=1, import_repeat=1, log=lambda line: None)
+    validate = results["sizes"]["500"]["validate"]
+    assert validate["syriatl"]["valid"] == [True] == validate["frictionless"]["valid"]
+    assert validate["same_verdict"] and validate["speedup"] > 0
+    assert results["sizes"]["500"]["load"]["ratio"] > 0
+    assert results["import"]["syriatl"]["imports"] == []  # import syriatl pulls in no pandas
+    # a second size, as if measured, to exercise the scaling and the report
+    results["sizes"]["1000"] = results["sizes"]["500"]
+    results["scaling"] = run.scaling(results)
+    assert results["scaling"]["events_ratio"] == 2 and results["scaling"]["validate_ratio"] == 1
+    text = run.markdown(results)
+    assert "| 1,000 |" in text and "frictionless" in text and "Scaling" in text
+    assert len(run.verdicts(results)) == 4
+    json.dumps(results)  # the results file is plain JSON

@@ -81,6 +81,10 @@ def starts_with(values, prefixes: tuple[str, ...]):
     """A boolean array: which strings start with one of the one-character ``prefixes``."""
     import numpy as np
 
+    from syriatl.grouping import arrow_backed
+
+    if arrow_backed(values):  # pyarrow slices and compares in C
+        return values.str.slice(0, 1).isin(list(prefixes)).fillna(False).to_numpy(dtype=bool)
     first = values.to_numpy(dtype=object, na_value="").astype("U1")
     return np.isin(first, list(prefixes))
 
@@ -180,17 +184,18 @@ def canonical_order(tables: Tables, package: Package) -> Iterator[Problem]:
     """Rows are sorted by primary key, so that every edit gives a small, readable diff."""
     import numpy as np
 
+    from syriatl.grouping import neighbours
+
     for name, resource in package.resources.items():
         key = resource.primary_key
         if name not in tables or not key or not set(key) <= set(tables[name].columns):
             continue
         frame = tables[name][key].astype("string").fillna("")
         # the rows whose key tuple sorts before the previous row's, compared column by column
-        columns = [frame[column].to_numpy(dtype=object) for column in key]
         before = np.zeros(max(len(frame) - 1, 0), dtype=bool)
-        for column in reversed(columns):
-            current, previous = column[1:], column[:-1]
-            before = (current < previous) | ((current == previous) & before)
+        for column in reversed(key):
+            after, same = neighbours(frame[column], "gt"), neighbours(frame[column], "eq")
+            before = (~after & ~same) | (same & before)
         for position in np.flatnonzero(before)[:1] + 1:
             keys = {at: tuple(frame.iloc[at]) for at in (position - 1, position)}
             if keys[position] < keys[position - 1]:
@@ -318,6 +323,16 @@ def place_required(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
+def _found(values, known):
+    """``values.astype("string").isin(known)`` as a Series, fast for pyarrow strings too."""
+    import pandas as pd
+
+    from syriatl.grouping import isin
+
+    values = values.astype("string")
+    return pd.Series(isin(values, known), index=values.index)
+
+
 def _linked(tables: Tables, link: str, column: str = "event_id"):
     from syriatl.grouping import runs
 
@@ -334,7 +349,7 @@ def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     yield from problems_at(
         "events",
-        ~events["event_id"].astype("string").isin(_linked(tables, "event_actors")),
+        ~_found(events["event_id"], _linked(tables, "event_actors")),
         "event_id",
         "event-has-actor",
         lambda row: f"event {row.event_id} has no actor in event_actors",
@@ -352,7 +367,7 @@ def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     yield from problems_at(
         "events",
-        ~events["event_id"].astype("string").isin(_linked(tables, "event_sources")),
+        ~_found(events["event_id"], _linked(tables, "event_sources")),
         "event_id",
         "event-has-source",
         lambda row: f"event {row.event_id} has no source in event_sources",
@@ -375,7 +390,7 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
     yield from problems_at(
         "events",
         (events["certainty"].astype("string") == "claimed")
-        & ~events["event_id"].astype("string").isin(with_claimant),
+        & ~_found(events["event_id"], with_claimant),
         "certainty",
         "claimant-named",
         lambda row: f"event {row.event_id} is claimed but no actor has the role claimant",
@@ -872,7 +887,7 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
                 ident = parent.get(ident)
         yield from problems_at(
             table,
-            ~frame[key].astype(str).isin(used),
+            ~_found(frame[key], used),
             key,
             "unused",
             lambda row, key=key, table=table: (

@@ -71,17 +71,16 @@ def read_well_formed(
     labels = [] if b'"' in first_line else first_line.decode("utf-8").split(",")
     dtypes = {i: "category" for i, label in enumerate(labels) if label in categorical}
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            header=None,
-            dtype={i: dtypes.get(i, str) for i in range(len(labels))} if labels else str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            encoding="utf-8",
-        )
+        frame = pd.read_csv(io.BytesIO(data), header=None, dtype=str, **_engine(pd, data))
     except (ValueError, pd.errors.ParserError):  # e.g. a row with more cells than the first
         return None
+    except Exception as exc:  # pyarrow's own parse errors
+        if type(exc).__module__.startswith("pyarrow"):
+            return None
+        raise
+    for position in dtypes:
+        if position < frame.shape[1]:
+            frame[position] = frame[position].astype("category")
     width = frame.shape[1]
     if len(commas) != (width - 1) * len(frame):
         return None  # a row with fewer cells than the header
@@ -95,3 +94,18 @@ def read_well_formed(
     for position in dtypes:  # the header row's label is no category of the data
         body[position] = body[position].cat.remove_unused_categories()
     return header, body
+
+
+def _engine(pd, data: bytes) -> dict:
+    """pyarrow's multithreaded reader where pandas has it; else pandas's C reader.
+
+    pyarrow skips empty lines, which the csv module reads as blank rows: a file with one goes
+    to the C reader, which keeps them (and the blank-row check then sends it to the csv module).
+    """
+    try:
+        import pyarrow
+    except ImportError:
+        pyarrow = None
+    if pyarrow is None or b"\n\n" in data or data.startswith(b"\n"):
+        return {"keep_default_na": False, "na_filter": False, "skip_blank_lines": False}
+    return {"engine": "pyarrow", "keep_default_na": False}

@@ -15,6 +15,25 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def arrow_backed(values: pd.Series) -> bool:
+    """Whether a column's strings live in pyarrow (pandas then compares them in C)."""
+    return getattr(values.dtype, "storage", None) == "pyarrow" or "pyarrow" in str(values.dtype)
+
+
+def neighbours(values: pd.Series, compare: str) -> np.ndarray:
+    """``compare`` ("eq" or "gt") of each value with the one before it, as a bool array."""
+    import numpy as np
+
+    if arrow_backed(values):
+        array = values.array
+        current, previous = array[1:], array[:-1]
+        result = current == previous if compare == "eq" else current > previous
+        return np.asarray(result, dtype=bool)
+    array = values.to_numpy(dtype=object)
+    current, previous = array[1:], array[:-1]
+    return (current == previous) if compare == "eq" else (current > previous)
+
+
 def is_sorted(frame: pd.DataFrame, columns: list[str], *, strictly: bool = False) -> bool:
     """Whether the rows are in order of ``columns``, compared as Python compares strings
     (``strictly``: and no two rows are equal in all of them, so the columns are a unique key).
@@ -28,10 +47,8 @@ def is_sorted(frame: pd.DataFrame, columns: list[str], *, strictly: bool = False
     for column in reversed(columns):
         if frame[column].isna().any():
             return False
-        values = frame[column].to_numpy(dtype=object)
-        current, previous = values[1:], values[:-1]
-        same = current == previous
-        later = (current > previous) | (same & later)  # strictly after, by this and later columns
+        same = neighbours(frame[column], "eq")
+        later = neighbours(frame[column], "gt") | (same & later)  # after, by these columns
         equal &= same
     return bool(later.all() if strictly else (later | equal).all())
 
@@ -47,12 +64,11 @@ def runs(keys: pd.Series) -> tuple[np.ndarray, list[int], list[int]]:
     """The first key of each run of equal ``keys``, and where each run starts and ends."""
     import numpy as np
 
-    key = keys.to_numpy(dtype=object)
-    if not len(key):
-        return key, [], []
-    change = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
+    if not len(keys):
+        return keys.to_numpy(dtype=object), [], []
+    change = (np.flatnonzero(~neighbours(keys, "eq")) + 1).tolist()
     starts = [0, *change]
-    return key[starts], starts, [*change, len(key)]
+    return keys.iloc[starts].to_numpy(dtype=object), starts, [*change, len(keys)]
 
 
 def groups(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, list[list]]:
@@ -87,6 +103,15 @@ def isin(values: pd.Series, known) -> np.ndarray:
         codes = values.cat.codes.to_numpy()
         found = np.append(categories.isin(known).to_numpy(dtype=bool), False)
         return found[codes]  # code -1, a missing value, takes the appended False
+    if arrow_backed(values):  # pyarrow hashes in C (pandas's own isin is far slower here)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if isinstance(known, (set, frozenset)):
+            known = list(known)
+        wanted = pd.Series(known, dtype="string[pyarrow]").dropna().array
+        found = pc.is_in(pa.array(values.array), value_set=pa.array(wanted))
+        return found.to_numpy(zero_copy_only=False) & values.notna().to_numpy()
     first, starts, ends = runs(values.astype("string").fillna(""))
     if not len(first):
         return np.zeros(0, dtype=bool)

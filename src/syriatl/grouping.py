@@ -118,3 +118,22 @@ def isin(values: pd.Series, known) -> np.ndarray:
     found = pd.Series(first, dtype="string").isin(known).to_numpy()
     found = np.repeat(found, np.diff([*starts, ends[-1]]))
     return found & values.notna().to_numpy()
+
+
+def lookup(keys: pd.Series, index: np.ndarray, values: list, default: str = "") -> list:
+    """For each of ``keys``, the value at its position in ``index`` (``default`` where absent):
+    ``keys.map(pd.Series(values, index)).fillna(default).tolist()`` for unique string ``index``,
+    done by pyarrow for pyarrow strings."""
+    import pandas as pd
+
+    if arrow_backed(keys):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(pd.Series(index, dtype="string[pyarrow]").array)
+        positions = pc.index_in(pa.array(keys.array), value_set=wanted)
+        table = pa.array([*values, default], type=pa.string())
+        found = pc.fill_null(positions, len(values))
+        return table.take(found).to_pylist()
+    mapped = keys.map(pd.Series(values, index=pd.Index(index, dtype=object), dtype=object))
+    return mapped.fillna(default).tolist()

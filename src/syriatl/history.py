@@ -49,7 +49,7 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    from syriatl.grouping import groups, isin, sort_by
+    from syriatl.grouping import groups, isin, lookup, sort_by
 
     events = tables["events"]
     captured = events[(events["event_type"].astype("string") == CHANGE_TYPE)]
@@ -71,11 +71,10 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for role in ROLES:
         those = mine[mine["role"] == role]
         first, lists = groups(those["event_id"], those["actor"])
-        index = pd.Index(first, dtype=object)
-        names = pd.Series([" + ".join(sorted(each)) for each in lists], index=index, dtype=object)
+        names = [" + ".join(sorted(each)) for each in lists]
         tops = [" + ".join(sorted({side.get(a, a) for a in each})) for each in lists]
-        for what, values in (("actors", names), ("sides", pd.Series(tops, index=index))):
-            joined[role, what] = captured["event_id"].map(values).fillna("").tolist()
+        for what, values in (("actors", names), ("sides", tops)):
+            joined[role, what] = lookup(captured["event_id"], first, values)
 
     rows = {
         "place_id": captured["place_id"].tolist(),

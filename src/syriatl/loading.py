@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+PYARROW_FROM_BYTES = 1_000_000
+
+
 def _package(path: str | Path | None) -> Package:
     package, problems = read_package(path)
     if problems:
@@ -45,6 +48,7 @@ def _load(package: Package, name: str) -> pd.DataFrame:
         keep_default_na=False,
         encoding="utf-8",
         usecols=resource.field_names,
+        **_engine(resource.path),
     )
     typed, failures = parse_frame(raw, resource, package)
     if failures:
@@ -55,6 +59,16 @@ def _load(package: Package, name: str) -> pd.DataFrame:
             "run `syriatl validate` for all problems"
         )
     return typed[resource.field_names]
+
+
+def _engine(path: Path) -> dict:
+    """pyarrow's multithreaded CSV reader for a large file where it is installed: the same
+    cells, several times faster; pandas's C reader for small files, where it starts faster."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return {}
+    return {"engine": "pyarrow"} if path.stat().st_size > PYARROW_FROM_BYTES else {}
 
 
 def load(name: str, *, path: str | Path | None = None) -> pd.DataFrame:

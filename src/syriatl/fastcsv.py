@@ -1,8 +1,9 @@
-"""Read a well-formed CSV with pandas's C parser, and prove it reads as the csv module would.
+"""Read a well-formed CSV with a fast reader, and prove it reads as the csv module would.
 
 The validator reads every file with Python's ``csv`` module in strict mode, so that it can
 report each broken row where it broke. That costs seconds per million rows. Most files are
-well formed, and for those pandas's C parser gives the same cells far faster, so
+well formed, and for those pyarrow's reader (through pandas; pandas's C reader where pyarrow
+is missing) gives the same cells far faster, so
 :func:`read_well_formed` tries it first and returns its cells only when the file provably has
 nothing that the two parsers read differently or that the validator would report:
 

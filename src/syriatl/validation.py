@@ -112,7 +112,7 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         # the csv reader takes CR LF and CR as line ends, and keeps a CR inside a quoted cell
 
     csv.field_size_limit(MAX_FIELD_BYTES)
-    # a well-formed file is read fast, by pandas's C parser; any other by the strict csv reader
+    # a well-formed file is read fast (pyarrow or pandas's C reader); any other by the csv module
     repeating = repeating_fields(resource)
     fast = None if "\r" in text else read_well_formed(data, MAX_FIELD_BYTES, repeating)
     header: list[str] | None = None

@@ -55,6 +55,15 @@ def answers(root: Path) -> syriatl.Report:
     return report
 
 
+def insert_junk(root: Path, table: str, position: float, junk: bytes) -> Path:
+    """Insert ``junk`` into the table's CSV at ``position`` (0 to 1 of its length)."""
+    path = root / "data" / f"{table}.csv"
+    data = path.read_bytes()
+    at = int(position * len(data))
+    path.write_bytes(data[:at] + junk + data[at:])
+    return path
+
+
 @SETTINGS
 @given(
     table=st.sampled_from(TABLES),
@@ -63,10 +72,7 @@ def answers(root: Path) -> syriatl.Report:
 )
 def test_random_bytes_never_crash(fresh, table, position, junk):
     root = fresh()
-    path = root / "data" / f"{table}.csv"
-    data = path.read_bytes()
-    at = int(position * len(data))
-    path.write_bytes(data[:at] + junk + data[at:])
+    insert_junk(root, table, position, junk)
     report = answers(root)
     if b"\x00" in junk or b'"' in junk:
         assert not report.valid
@@ -166,10 +172,7 @@ def test_broken_descriptors_are_refused_cleanly(fresh, mutation):
 )
 def test_fmt_never_loses_a_readable_row(fresh, table, position, junk):
     root = fresh()
-    path = root / "data" / f"{table}.csv"
-    data = path.read_bytes()
-    at = int(position * len(data))
-    path.write_bytes(data[:at] + junk + data[at:])
+    path = insert_junk(root, table, position, junk)
     before = path.read_bytes()
     (result,) = [r for r in format_package(root) if r.file == f"data/{table}.csv"]
     after = path.read_bytes()

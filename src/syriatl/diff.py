@@ -56,6 +56,7 @@ def read_rows(package: Package, name: str) -> tuple[list[str], dict[str, dict[st
 
 
 def retired(package: Package) -> set[tuple[str, str]]:
+    """Every (table, id) that the package's retired_ids table lists."""
     if "retired_ids" not in package.resources:
         return set()
     _, rows = read_rows(package, "retired_ids")

@@ -86,14 +86,12 @@ def id_manifest(package: Package) -> list[tuple[str, str]]:
 
 def vanished_ids(package: Package, manifest: Path) -> list[str]:
     """IDs listed in a past release's manifest that are neither in the data nor retired."""
-    now = set(id_manifest(package))
-    retired = set()
-    if "retired_ids" in package.resources:
-        with package.resources["retired_ids"].path.open(encoding="utf-8", newline="") as f:
-            retired = {(row["table"], row["id"]) for row in csv.DictReader(f)}
+    from syriatl.diff import retired
+
+    accounted = set(id_manifest(package)) | retired(package)
     with manifest.open(encoding="utf-8", newline="") as f:
         past = [(row["table"], row["id"]) for row in csv.DictReader(f)]
-    return [f"{table} {ident}" for table, ident in past if (table, ident) not in now | retired]
+    return [f"{table} {ident}" for table, ident in past if (table, ident) not in accounted]
 
 
 def bundle_files(package: Package) -> dict[str, bytes]:
@@ -103,10 +101,9 @@ def bundle_files(package: Package) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for resource in package.resources.values():
         files[resource.relpath] = resource.path.read_bytes()
-        schema = package.descriptor["resources"]
-        entry = next(e for e in schema if e["name"] == resource.name)
-        if isinstance(entry.get("schema"), str):
-            files[entry["schema"]] = (package.root / entry["schema"]).read_bytes()
+        schema = resource.entry.get("schema")
+        if isinstance(schema, str):
+            files[schema] = (package.root / schema).read_bytes()
     descriptor = released_descriptor(package)
     files["datapackage.json"] = (
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"

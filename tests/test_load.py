@@ -88,3 +88,32 @@ def test_import_is_light():
     code = f"import sys, syriatl; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_text_that_looks_like_numbers_is_kept_as_written(package):
+    """The reader lets pandas infer types for speed; a text column whose every cell looks like a
+    number must still come back exactly as written, and a count written "1.0" is no integer."""
+    from conftest import read_rows, write_rows
+
+    rows = read_rows(package, "events")
+    for row in rows:
+        row["notes"] = "007"
+    write_rows(package, "events", rows)
+    events = syriatl.load("events", path=package)
+    assert str(events["notes"].dtype) == "string"
+    assert (events["notes"] == "007").all()
+
+    rows[0]["fatalities"] = "1.0"
+    write_rows(package, "events", rows)
+    with pytest.raises(ValueError, match=r"'1\.0' in column fatalities, row 2"):
+        syriatl.load("events", path=package)
+
+
+def test_empty_text_is_missing_and_nothing_else_is(package):
+    """Empty cells become missing values without touching the others, in every text column."""
+    events = syriatl.load("events", path=package)
+    raw = pd.read_csv(package / "data" / "events.csv", dtype=str, keep_default_na=False)
+    for column in ("notes", "place_id", "end_date"):
+        assert events[column].isna().tolist() == (raw[column] == "").tolist(), column
+    kept = raw["notes"] != ""
+    assert events["notes"][kept].tolist() == raw["notes"][kept].tolist()

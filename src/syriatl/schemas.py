@@ -117,16 +117,63 @@ def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, p
         value = value.astype(dtype)
     elif kind == "integer":
         # digits only, as frictionless reads integers: "1.0" and "1e3" are not integers
-        digits = text.str.strip().str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
-        value = pd.to_numeric(text.where(digits), errors="coerce").astype(dtype)
+        # only the cells that hold something are parsed: most counts are empty
+        cells = text[present]
+        digits = cells.str.strip().str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
+        value = _scatter(pd.to_numeric(cells.where(digits), errors="coerce"), present, dtype)
     elif kind == "number":
-        value = pd.to_numeric(text.where(present).str.strip(), errors="coerce").astype(dtype)
+        value = _scatter(pd.to_numeric(text[present].str.strip(), errors="coerce"), present, dtype)
     elif kind == "boolean":
         mapping = {"true": True, "false": False, "True": True, "False": False}
         value = text.map(mapping).astype(dtype)
     else:  # every present string is a string: nothing fails
-        return text.where(present).astype(dtype), None
+        return blank_to_missing(text, present).astype(dtype), None
     return value, present & value.isna()
+
+
+def _scatter(parsed: pd.Series, present: pd.Series, dtype: str) -> pd.Series:
+    """A nullable Int64 or Float64 column: ``parsed`` where ``present`` is true, else missing."""
+    import numpy as np
+    import pandas as pd
+
+    where = present.to_numpy(dtype=bool)
+    if dtype == "Int64":
+        kind, array = "int64", pd.arrays.IntegerArray
+    else:
+        kind, array = "float64", pd.arrays.FloatingArray
+    values = np.zeros(len(where), dtype=kind)
+    values[where] = parsed.fillna(0).to_numpy(dtype=kind)
+    missing = ~where
+    missing[where] = parsed.isna().to_numpy()
+    return pd.Series(array(values, missing), index=present.index)
+
+
+def blank_to_missing(text: pd.Series, present: pd.Series) -> pd.Series:
+    """``text.where(present)``. For pyarrow strings, only the validity bitmap is rebuilt: the
+    strings are not copied, where pandas's masked assignment copies every one of them."""
+    import numpy as np
+    import pandas as pd
+
+    if bool(present.all()):
+        return text
+    if getattr(text.dtype, "storage", None) != "pyarrow":
+        return text.where(present)
+    import pyarrow as pa
+
+    keep = present.to_numpy(dtype=bool)
+    strings = pa.array(text.array)
+    chunks, start = [], 0
+    for chunk in getattr(strings, "chunks", [strings]):
+        bits = np.zeros(chunk.offset + len(chunk), dtype=bool)
+        bits[chunk.offset :] = keep[start : start + len(chunk)]
+        if chunk.null_count:
+            bits[chunk.offset :] &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        bitmap = pa.py_buffer(np.packbits(bits, bitorder="little"))
+        buffers = [bitmap, *chunk.buffers()[1:]]
+        chunks.append(pa.Array.from_buffers(chunk.type, len(chunk), buffers, offset=chunk.offset))
+        start += len(chunk)
+    values = pa.chunked_array(chunks, type=strings.type)
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=text.index, name=text.name)
 
 
 # Pandera's check names, mapped back to the Table Schema constraint they come from.

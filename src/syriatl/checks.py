@@ -810,47 +810,48 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
     event_actors=("event_id", "actor_id"),
 )
 def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
-    events = tables["events"]
-    links = tables["event_actors"]
+    import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import groups, lookup, sort_by
+    from syriatl.grouping import joined_sets, positions, set_hashes
 
-    # each event's actors, sorted and without repeats, joined by spaces
-    pairs = sort_by(links[["event_id", "actor_id"]].dropna().astype(str), ["event_id"])
-    first, lists = groups(pairs["event_id"], pairs["actor_id"])
-    joined = [" ".join(sorted(set(each))) for each in lists]
-    ids = events["event_id"].astype("string")
-    actor_keys = pd.Series(lookup(ids, first, joined), index=events.index, dtype="string")
-    # only events that share day, place, type and actors with another can be a duplicate:
-    # find them by comparing the values, then build the "|"-joined keys of those alone
-    places = events["place_id"].astype("string").fillna("")
-    kinds = events["event_type"].astype("string").fillna("")
-    parts = pd.DataFrame({"date": events["date"], "place": places, "kind": kinds})
-    parts["actors"] = actor_keys.to_numpy(dtype=object)
-    unambiguous = not any(
-        "|" in "\n".join(set(values.tolist())) for values in (places, kinds, actor_keys)
+    events = tables["events"]
+    links = tables["event_actors"]
+    owner = positions(links["event_id"].astype("string"), events["event_id"].astype("string"))
+    codes, labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
+    labels = np.asarray(labels, dtype=object)
+    # only events that share day, place, type and set of actors with another can be duplicates:
+    # find them by comparing integer codes and a hash of each actor set, then build the exact
+    # keys of those alone
+    same = pd.DataFrame(
+        {
+            "date": pd.factorize(events["date"])[0],
+            "place": pd.factorize(events["place_id"].astype("string"))[0],
+            "kind": pd.factorize(events["event_type"].astype("string"))[0],
+            "actors": set_hashes(owner, codes, labels, len(events)),
+        }
     )
-    candidates = parts.duplicated(keep=False).to_numpy() if unambiguous else slice(None)
+    candidates = same.duplicated(keep=False).to_numpy()
+    # each link's position among the candidates: -1 for other events, and for links to no event
+    # (owner -1 reads the extra last slot)
+    renumber = np.full(len(events) + 1, -1)
+    renumber[np.flatnonzero(candidates)] = np.arange(int(candidates.sum()))
+    actor_keys = joined_sets(renumber[owner], codes, labels, int(candidates.sum()), " ")
     events = events[candidates]
-    key = (
-        events["date"].astype("string").fillna("")
-        + "|"
-        + places[candidates]
-        + "|"
-        + kinds[candidates]
-        + "|"
-        + actor_keys[candidates]
+    key = zip(
+        events["date"].astype("string").fillna("").tolist(),
+        events["place_id"].astype("string").fillna("").tolist(),
+        events["event_type"].astype("string").fillna("").tolist(),
+        actor_keys.tolist(),
+        strict=True,
     )
     distinct = set()
     if "distinct_events" in tables:
         marked = tables["distinct_events"]
         for a, b in zip(marked["event_id"], marked["other_event_id"], strict=True):
             distinct |= {(str(a), str(b)), (str(b), str(a))}
-    first_of: dict[str, tuple[str, int]] = {}
-    for index, ident, value in zip(
-        events.index, events["event_id"].tolist(), key.tolist(), strict=True
-    ):
+    first_of: dict[tuple, tuple[str, int]] = {}
+    for index, ident, value in zip(events.index, events["event_id"].tolist(), key, strict=True):
         if value in first_of and (first_of[value][0], str(ident)) not in distinct:
             yield Problem(
                 table="events",
@@ -912,10 +913,12 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
 def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import breaks, changes
 
-    row_of = dict(
-        zip(tables["events"]["event_id"].astype(str).tolist(), tables["events"].index, strict=True)
-    )
-    for change in breaks(changes(tables)).itertuples(index=False):
+    broken = breaks(changes(tables))
+    if broken.empty:
+        return
+    events = tables["events"]
+    row_of = dict(zip(events["event_id"].astype(str).tolist(), events.index, strict=True))
+    for change in broken.itertuples(index=False):
         yield Problem(
             table="events",
             row=int(row_of[str(change.event_id)]),

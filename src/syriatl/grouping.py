@@ -137,3 +137,75 @@ def lookup(keys: pd.Series, index: np.ndarray, values: list, default: str = "") 
         return table.take(found).to_pylist()
     mapped = keys.map(pd.Series(values, index=pd.Index(index, dtype=object), dtype=object))
     return mapped.fillna(default).tolist()
+
+
+def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
+    """The position in ``index`` (unique strings) of each of ``values``; -1 where absent."""
+    import numpy as np
+    import pandas as pd
+
+    if arrow_backed(values) and arrow_backed(index):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.index_in(pa.array(values.array), value_set=pa.array(index.array))
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.Index(index.astype(object)).get_indexer(values.astype(object))
+
+
+def joined_sets(
+    owner: np.ndarray, codes: np.ndarray, labels: np.ndarray, owners: int, separator: str
+) -> np.ndarray:
+    """For each of ``owners`` positions, its rows' distinct labels sorted and joined by
+    ``separator`` ("" for an owner without rows). Row i belongs to ``owner[i]`` and has label
+    ``labels[codes[i]]``; ``labels`` are sorted (as ``pd.factorize(..., sort=True)`` gives).
+
+    ``sorted(set(...))`` per owner in Python costs seconds at a million owners; here an owner
+    with one label (most of them) is filled with no Python loop, and only the rest join.
+    """
+    import numpy as np
+
+    result = np.full(owners, "", dtype=object)
+    keep = (codes >= 0) & (owner >= 0)
+    owner, codes = owner[keep], codes[keep]
+    if not len(owner):
+        return result
+    order = np.lexsort((codes, owner))
+    owner, codes = owner[order], codes[order]
+    first = np.r_[True, (owner[1:] != owner[:-1]) | (codes[1:] != codes[:-1])]
+    owner, codes = owner[first], codes[first]
+    counts = np.bincount(owner, minlength=owners)
+    single = counts[owner] == 1
+    result[owner[single]] = labels[codes[single]]
+    several = ~single
+    if several.any():
+        owner, codes = owner[several], codes[several]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        for start, end in zip(starts, [*starts[1:], len(owner)], strict=True):
+            result[owner[start]] = separator.join(labels[codes[start:end]])
+    return result
+
+
+def set_hashes(owner: np.ndarray, codes: np.ndarray, labels: np.ndarray, owners: int) -> np.ndarray:
+    """An order-free 64-bit hash of each owner's set of distinct labels (0 for none); row i
+    belongs to ``owner[i]`` and has label ``labels[codes[i]]``.
+
+    Equal sets hash equal; different sets collide with odds of about 2**-64, so a hash is a
+    filter: callers compare the real labels of the owners whose hashes match.
+    """
+    import numpy as np
+    import pandas as pd
+
+    hashes = np.zeros(owners, dtype=np.uint64)
+    keep = (codes >= 0) & (owner >= 0)
+    owner, codes = owner[keep], codes[keep]
+    if not len(owner):
+        return hashes
+    pairs = np.sort(owner.astype(np.int64) * len(labels) + codes)  # sorted by owner
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]  # distinct (np.unique hashes: slower)
+    owner, codes = pairs // len(labels), pairs % len(labels)
+    # a fixed 64-bit value per label string, so that equal sets hash equal whatever the codes
+    seeds = pd.util.hash_array(np.asarray(labels, dtype=object), categorize=False)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    hashes[owner[starts]] = np.add.reduceat(seeds[codes], starts)
+    return hashes

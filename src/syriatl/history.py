@@ -47,34 +47,37 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ``gained_by`` and ``lost_by`` hold the sides (joined by `` + `` when several);
     ``gained_actors`` and ``lost_actors`` the actors the event names.
     """
+    import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import groups, isin, lookup, sort_by
+    from syriatl.grouping import joined_sets, positions
 
-    events = tables["events"]
-    captured = events[(events["event_type"].astype("string") == CHANGE_TYPE)]
-    captured = captured[captured["place_id"].notna()]
+    events = tables["events"][["event_id", "date", "place_id", "event_type", "certainty"]]
+    captured = events[
+        (events["event_type"] == CHANGE_TYPE).to_numpy(dtype=bool)
+        & events["place_id"].notna().to_numpy()
+    ]
     links = tables["event_actors"]
-    links = links[links["role"].isin(ROLES).to_numpy()]
     side = sides(tables["actors"])
-    # the initiators and targets of the captures, one row per actor, grouped by event
-    mine = pd.DataFrame(
-        {
-            "event_id": links["event_id"].astype("string"),
-            "role": links["role"].astype("string"),
-            "actor": links["actor_id"].astype(str),
-        }
-    )
-    mine = mine[isin(mine["event_id"], captured["event_id"]) & mine["role"].isin(ROLES)]
-    mine = sort_by(mine.dropna(subset=["event_id"]), ["event_id"])
+    # the initiators and targets of the captures: each link's capture, by position
+    owner = positions(links["event_id"].astype("string"), captured["event_id"].astype("string"))
+    # actors and their sides as integer codes into sorted labels, each side looked up once
+    actor_codes, actor_labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
+    actor_labels = np.asarray(actor_labels, dtype=object)
+    tops = [side.get(name, name) for name in actor_labels]
+    side_of_actor, side_labels = pd.factorize(pd.Series(tops, dtype=object), sort=True)
+    side_codes = np.where(actor_codes >= 0, side_of_actor[np.maximum(actor_codes, 0)], -1)
+    side_labels = np.asarray(side_labels, dtype=object)
     joined = {}
-    for role in ROLES:
-        those = mine[mine["role"] == role]
-        first, lists = groups(those["event_id"], those["actor"])
-        names = [" + ".join(sorted(each)) for each in lists]
-        tops = [" + ".join(sorted({side.get(a, a) for a in each})) for each in lists]
-        for what, values in (("actors", names), ("sides", tops)):
-            joined[role, what] = lookup(captured["event_id"], first, values)
+    for each in ROLES:
+        mine = (owner >= 0) & (links["role"] == each).to_numpy(dtype=bool)
+        for what, codes, labels in (
+            ("actors", actor_codes, actor_labels),
+            ("sides", side_codes, side_labels),
+        ):
+            joined[each, what] = joined_sets(
+                owner[mine], codes[mine], labels, len(captured), " + "
+            ).tolist()
 
     rows = {
         "place_id": captured["place_id"].tolist(),
@@ -102,20 +105,21 @@ def breaks(history: pd.DataFrame) -> pd.DataFrame:
     A change may repeat the previous one (the same side gaining it again): a capture completed
     over several days, or reported again on a later day.
     """
+    import numpy as np
+
     previous = history.groupby("place_id")["gained_by"].shift().astype(object)
-    mask = [
-        not (isinstance(before, str) and before == gained)  # a repeat is never a break
-        and bool(_sides(before))
-        and bool(_sides(lost))
-        and not (_sides(before) & _sides(lost))
-        and _sides(gained) != _sides(before)
-        for before, lost, gained in zip(
-            previous,
-            history["lost_by"].astype(object),
-            history["gained_by"].astype(object),
-            strict=True,
-        )
+    before = previous.fillna("").to_numpy(dtype=object)
+    lost = history["lost_by"].fillna("").to_numpy(dtype=object)
+    gained = history["gained_by"].fillna("").to_numpy(dtype=object)
+    # with one side on each part (nearly every change), the sets compare as strings
+    mask = (before != "") & (lost != "") & (before != lost) & (before != gained)
+    several = [
+        " + " in a or " + " in b or " + " in c for a, b, c in zip(before, lost, gained, strict=True)
     ]
+    for i in np.flatnonzero(mask & np.array(several, dtype=bool)):
+        mask[i] = not (_sides(before[i]) & _sides(lost[i])) and _sides(gained[i]) != _sides(
+            before[i]
+        )
     return history[mask].assign(held_before=previous[mask])
 
 

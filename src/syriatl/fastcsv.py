@@ -11,8 +11,10 @@ nothing that the two parsers read differently or that the validator would report
   closes it (before a comma, a line end or the end of the file), or is one of a doubled pair
   inside a quoted field; so the strict csv reader raises no error and both parsers cut the
   same fields;
-- every record has as many cells as the header (counted from the commas outside quotes);
-- no record is blank, and no cell is longer than the csv module's field size limit.
+- every record has as many cells as the header, and no line is blank: counted without a
+  pass of Python over the rows, since every comma of the file either separates two cells or
+  lies inside a cell's value, and so does every line end (the same holds for the line ends);
+- no cell is longer than the csv module's field size limit, and no record is blank.
 
 Otherwise it returns None, and the caller reads the file with the csv module, which reports the
 problem. NUL bytes step aside too; the caller has already refused carriage returns and bytes
@@ -61,30 +63,38 @@ def read_well_formed(
         )
         if not (opens_field.all() and closes_field.all()):
             return None
-    commas = np.flatnonzero(raw == COMMA)
-    # a comma is inside a quoted field when an odd number of quotes comes before it
-    commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-    # every cell lies between two of these commas (or the file's ends): none is oversized
-    bounds = np.concatenate(([-1], commas, [size]))
-    if int(np.diff(bounds).max()) > field_limit:
-        return None
-    first_line = data[: data.find(b"\n") if b"\n" in data else size]
-    labels = [] if b'"' in first_line else first_line.decode("utf-8").split(",")
-    dtypes = {i: "category" for i, label in enumerate(labels) if label in categorical}
     try:
-        frame = pd.read_csv(io.BytesIO(data), header=None, dtype=str, **_engine(pd, data))
-    except (ValueError, pd.errors.ParserError):  # e.g. a row with more cells than the first
+        first_line = data[: data.find(b"\n") if b"\n" in data else size].decode("utf-8")
+        # pyarrow checks that every cell is UTF-8; the C reader decodes strictly
+        frame = pd.read_csv(io.BytesIO(data), header=None, dtype=str, **_engine(pd))
+    except (ValueError, pd.errors.ParserError):  # a long row, bytes that are not UTF-8
         return None
     except Exception as exc:  # pyarrow's own parse errors
         if type(exc).__module__.startswith("pyarrow"):
             return None
         raise
-    for position in dtypes:
-        if position < frame.shape[1]:
-            frame[position] = frame[position].astype("category")
-    width = frame.shape[1]
-    if len(commas) != (width - 1) * len(frame):
+    width, records = frame.shape[1], len(frame)  # the header row is one of the records
+    inside = {",": 0, "\n": 0}
+    for position in range(width):
+        cells = frame[position]
+        if cells.isna().any():  # a short row (the C reader fills it in)
+            return None
+        lengths = cells.str.len()
+        if len(lengths) and int(lengths.max()) > field_limit:
+            return None
+        for mark in inside:
+            inside[mark] += int(cells.str.count(mark).sum())
+    commas = int(np.count_nonzero(raw == COMMA)) - inside[","]
+    line_ends = int(np.count_nonzero(raw == NEWLINE)) - inside["\n"]
+    if commas != (width - 1) * records:
         return None  # a row with fewer cells than the header
+    if line_ends != records - (0 if data.endswith(b"\n") else 1):
+        return None  # a blank line, which pyarrow skips and the csv module reads as a row
+    labels = [] if b'"' in first_line.encode("utf-8") else first_line.split(",")
+    dtypes = {i: "category" for i, label in enumerate(labels) if label in categorical}
+    for position in dtypes:
+        if position < width:
+            frame[position] = frame[position].astype("category")
     header = [str(label) for label in frame.iloc[0].tolist()]
     body = frame.iloc[1:]
     # a blank row has every cell blank; only rows whose first cell is blank can be one
@@ -97,16 +107,10 @@ def read_well_formed(
     return header, body
 
 
-def _engine(pd, data: bytes) -> dict:
-    """pyarrow's multithreaded reader where pandas has it; else pandas's C reader.
-
-    pyarrow skips empty lines, which the csv module reads as blank rows: a file with one goes
-    to the C reader, which keeps them (and the blank-row check then sends it to the csv module).
-    """
+def _engine(pd) -> dict:
+    """pyarrow's multithreaded reader where pandas has it; else pandas's C reader."""
     try:
-        import pyarrow
+        import pyarrow  # noqa: F401
     except ImportError:
-        pyarrow = None
-    if pyarrow is None or b"\n\n" in data or data.startswith(b"\n"):
         return {"keep_default_na": False, "na_filter": False, "skip_blank_lines": False}
     return {"engine": "pyarrow", "keep_default_na": False}

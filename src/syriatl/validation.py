@@ -94,32 +94,18 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             "encoding-error", "the file starts with a byte-order mark; save it as UTF-8 without BOM"
         )
         data = data[3:]
-    if b"\x00" in data:
-        row = data[: data.index(b"\x00")].count(b"\n") + 1
-        problem("encoding-error", "the file contains NUL bytes; a text file never does", row)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-        problem(
-            "encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row
-        )
-        text = data.decode("utf-8", errors="replace")
-        data = text.encode("utf-8")
-    if "\r" in text:
-        row = text[: text.index("\r")].count("\n") + 1
-        problem("dialect-error", "lines end with CR LF or CR; the package uses LF line ends", row)
-        # the csv reader takes CR LF and CR as line ends, and keeps a CR inside a quoted cell
-
     csv.field_size_limit(MAX_FIELD_BYTES)
-    # a well-formed file is read fast (pyarrow or pandas's C reader); any other by the csv module
     repeating = repeating_fields(resource)
-    fast = None if "\r" in text else read_well_formed(data, MAX_FIELD_BYTES, repeating)
+    # a well-formed file is read fast (pyarrow or pandas's C reader, which also prove it is
+    # UTF-8) and never decoded here; any other is decoded and read by the csv module, which
+    # reports each problem where it is
+    fast = None if b"\r" in data else read_well_formed(data, MAX_FIELD_BYTES, repeating)
     header: list[str] | None = None
     records: list[list[str]] = []
     if fast is not None:
         header, body = fast
     else:
+        text = _decoded(data, problem)
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
             header = next(reader, None)
@@ -186,6 +172,26 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             columns[label] = [record[position] for record in kept_records]
     frame = pd.DataFrame(columns, index=pd.Index(kept_rows, name="row"), dtype="string")
     return frame, problems
+
+
+def _decoded(data: bytes, problem) -> str:
+    """The file's text, reporting NUL bytes, bytes that are not UTF-8 and CR line ends."""
+    if b"\x00" in data:
+        row = data[: data.index(b"\x00")].count(b"\n") + 1
+        problem("encoding-error", "the file contains NUL bytes; a text file never does", row)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        problem(
+            "encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row
+        )
+        text = data.decode("utf-8", errors="replace")
+    if "\r" in text:
+        row = text[: text.index("\r")].count("\n") + 1
+        problem("dialect-error", "lines end with CR LF or CR; the package uses LF line ends", row)
+        # the csv reader takes CR LF and CR as line ends, and keeps a CR inside a quoted cell
+    return text
 
 
 def check_size_and_hash(data: bytes, resource: Resource, problem) -> None:

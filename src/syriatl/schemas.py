@@ -238,7 +238,7 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
     """
     import re
 
-    from syriatl.grouping import is_sorted
+    from syriatl.grouping import arrow_backed, is_sorted
 
     codes = code_fields(resource, package)
     key = resource.primary_key
@@ -267,6 +267,10 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
             return False
         if "maximum" in constraints and (values > constraints["maximum"]).any():
             return False
+        if arrow_backed(values) and not _text_holds(values, constraints):
+            return False
+        if arrow_backed(values):
+            continue
         if "pattern" in constraints or "minLength" in constraints or "maxLength" in constraints:
             distinct = set(values.tolist())  # each distinct string is checked once
             if "pattern" in constraints:
@@ -282,3 +286,23 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
     if len(key) < 2 or not set(key) <= set(typed.columns):
         return True
     return is_sorted(typed, key, strictly=True) or not typed.duplicated(subset=key).any()
+
+
+def _text_holds(values: pd.Series, constraints: dict) -> bool:
+    """Pattern and length constraints of pyarrow strings, checked by pyarrow in C: RE2 is what
+    pandas (and so pandera) matches these strings with. A pattern RE2 cannot compile gives
+    False, and pandera decides."""
+    if "pattern" in constraints:
+        try:
+            if not bool(values.str.fullmatch(constraints["pattern"]).all()):
+                return False
+        except Exception:
+            return False
+    if "minLength" in constraints or "maxLength" in constraints:
+        lengths = values.str.len()
+        if len(lengths) and (
+            int(lengths.min()) < constraints.get("minLength", 0)
+            or int(lengths.max()) > constraints.get("maxLength", int(lengths.max()))
+        ):
+            return False
+    return True

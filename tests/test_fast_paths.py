@@ -192,3 +192,35 @@ def test_lookup_is_map(storage):
     index, values = ["a", "b", "c"], ["1", "2", "3"]
     assert lookup(keys, index, values) == ["2", "1", "", "", "2"]
     assert isin(keys, {"b", "z"}).tolist() == [True, False, False, True, True]
+
+
+def test_set_helpers_match_python_sets():
+    """joined_sets and set_hashes give what sorted(set(...)) per owner gives."""
+    import numpy as np
+
+    from syriatl.grouping import joined_sets, set_hashes
+
+    rng = random.Random(5)
+    owner = np.array([rng.randrange(-1, 40) for _ in range(400)])
+    labels = pd.Series([rng.choice(["b", "a", "c d", "é", None]) for _ in range(400)])
+    codes, uniques = pd.factorize(labels, sort=True)
+    uniques = np.asarray(uniques, dtype=object)
+    joined = joined_sets(owner, codes, uniques, 40, " + ")
+    hashes = set_hashes(owner, codes, uniques, 40)
+    expected = [
+        sorted({v for o, v in zip(owner, labels, strict=True) if o == i and isinstance(v, str)})
+        for i in range(40)
+    ]
+    assert joined.tolist() == [" + ".join(each) for each in expected]
+    for i in range(40):
+        for j in range(40):
+            assert (hashes[i] == hashes[j]) == (expected[i] == expected[j])
+
+
+@pytest.mark.parametrize("dtype", ["object", "string[python]", "string[pyarrow]", "category"])
+def test_starts_with_in_every_storage(dtype):
+    from syriatl.checks import FORMULA_PREFIXES, starts_with
+
+    values = pd.Series(["=1", "a", None, "-x", "\tz", "+", "b=", "@c", "é"], dtype=dtype)
+    expected = [True, False, False, True, True, True, False, True, False]
+    assert starts_with(values, FORMULA_PREFIXES).tolist() == expected

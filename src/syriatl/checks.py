@@ -79,13 +79,28 @@ def problems_at(
 
 
 def starts_with(values, prefixes: tuple[str, ...]):
-    """A boolean array: which strings start with one of the one-character ``prefixes``."""
+    """A boolean array: which strings start with one of the one-character ``prefixes``.
+
+    A categorical's categories are tested once each; pyarrow strings by one anchored RE2 scan.
+    """
+    import re
+
     import numpy as np
+    import pandas as pd
 
     from syriatl.grouping import arrow_backed
 
-    if arrow_backed(values):  # pyarrow slices and compares in C
-        return values.str.slice(0, 1).isin(list(prefixes)).fillna(False).to_numpy(dtype=bool)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories.astype(str))
+        found = np.append(starts_with(categories, prefixes), False)
+        return found[values.cat.codes.to_numpy()]  # code -1, a missing value, is False
+    if arrow_backed(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pattern = "^[" + "".join(re.escape(p) for p in prefixes) + "]"
+        found = pc.match_substring_regex(pa.array(values.array), pattern=pattern)
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     first = values.to_numpy(dtype=object, na_value="").astype("U1")
     return np.isin(first, list(prefixes))
 
@@ -385,13 +400,10 @@ def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
 def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     links = tables["event_actors"]
-    with_claimant = set(
-        links.loc[links["role"].astype("string") == "claimant", "event_id"].dropna().tolist()
-    )
+    with_claimant = links.loc[(links["role"] == "claimant").to_numpy(dtype=bool), "event_id"]
     yield from problems_at(
         "events",
-        (events["certainty"].astype("string") == "claimed")
-        & ~_found(events["event_id"], with_claimant),
+        (events["certainty"] == "claimed") & ~_found(events["event_id"], with_claimant.dropna()),
         "certainty",
         "claimant-named",
         lambda row: f"event {row.event_id} is claimed but no actor has the role claimant",
@@ -409,11 +421,12 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
+    events = events[(events["certainty"] == "confirmed").to_numpy(dtype=bool)]
     counts = publisher_counts(tables)
     publishers = events["event_id"].astype("string").map(counts).fillna(0)
     yield from problems_at(
         "events",
-        (events["certainty"].astype("string") == "confirmed") & (publishers < 2),
+        publishers < 2,
         "certainty",
         "confirmed-publishers",
         lambda row: (
@@ -470,26 +483,38 @@ def disputed_noted(tables: Tables, package: Package) -> Iterator[Problem]:
     sources=("source_id", "published"),
 )
 def source_date(tables: Tables, package: Package) -> Iterator[Problem]:
-    links = tables["event_sources"][["event_id", "source_id"]]
-    events = tables["events"][["event_id", "date"]].drop_duplicates("event_id")
-    sources = tables["sources"][["source_id", "published"]].drop_duplicates("source_id")
-    frame = (
-        links.assign(_row=links.index)
-        .merge(events.rename(columns={"date": "_date"}), on="event_id")
-        .merge(sources.rename(columns={"published": "_published"}), on="source_id")
-        .set_index("_row")
+    from syriatl.grouping import positions
+
+    links = tables["event_sources"]
+    events, sources = tables["events"], tables["sources"]
+    # each link's event and source, by position (the first row of a repeated ID)
+    event_at = positions(links["event_id"].astype("string"), events["event_id"].astype("string"))
+    source_at = positions(
+        links["source_id"].astype("string"), sources["source_id"].astype("string")
     )
-    yield from problems_at(
-        "event_sources",
-        frame["_published"] < frame["_date"],
-        "source_id",
-        "source-date",
-        lambda row: (
-            f"source {row.source_id} was published on {row._published:%Y-%m-%d}, before event "
-            f"{row.event_id} of {row._date:%Y-%m-%d}"
-        ),
-        frame,
-    )
+    found = (event_at >= 0) & (source_at >= 0)
+    dates = events["date"].to_numpy()[event_at[found]]
+    published = sources["published"].to_numpy()[source_at[found]]
+    early = found.copy()
+    early[found] = published < dates  # NaT compares False: a missing date is no problem here
+    for index, event, source, date, when in zip(
+        links.index[early],
+        links["event_id"].to_numpy()[early],
+        links["source_id"].to_numpy()[early],
+        events["date"].to_numpy()[event_at[early]],
+        sources["published"].to_numpy()[source_at[early]],
+        strict=True,
+    ):
+        yield Problem(
+            table="event_sources",
+            row=int(index),
+            column="source_id",
+            rule="source-date",
+            message=(
+                f"source {source} was published on {str(when)[:10]}, before event {event} of "
+                f"{str(date)[:10]}"
+            ),
+        )
 
 
 @rule(
@@ -752,15 +777,16 @@ def formula_injection(tables: Tables, package: Package) -> Iterator[Problem]:
             column = field["name"]
             if field.get("type", "string") != "string" or column not in frame.columns:
                 continue
-            values = frame[column].astype("string")
+            values = frame[column]
             for index in frame.index[starts_with(values, FORMULA_PREFIXES)]:
+                text = str(values[index])
                 yield Problem(
                     table=name,
                     row=int(index),
                     column=column,
                     rule="formula-injection",
                     message=(
-                        f"{values[index][:20]!r} starts with {values[index][:1]!r}, which a "
+                        f"{text[:20]!r} starts with {text[:1]!r}, which a "
                         "spreadsheet would run as a formula; reword it or add a leading letter"
                     ),
                 )
@@ -876,9 +902,9 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     places=("place_id", "parent_id"),
 )
 def unused(tables: Tables, package: Package) -> Iterator[Problem]:
-    named = {
-        "actors": set(tables["event_actors"]["actor_id"].dropna().astype(str).tolist()),
-        "places": set(tables["events"]["place_id"].dropna().astype(str).tolist()),
+    named = {  # the distinct IDs first: a million links name a few hundred actors
+        "actors": set(map(str, tables["event_actors"]["actor_id"].dropna().unique())),
+        "places": set(map(str, tables["events"]["place_id"].dropna().unique())),
     }
     for table, key in (("actors", "actor_id"), ("places", "place_id")):
         frame = tables[table]

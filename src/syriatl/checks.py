@@ -422,7 +422,7 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
 def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     events = events[(events["certainty"] == "confirmed").to_numpy(dtype=bool)]
-    counts = publisher_counts(tables)
+    counts = publisher_counts(tables, events["event_id"])
     publishers = events["event_id"].astype("string").map(counts).fillna(0)
     yield from problems_at(
         "events",
@@ -437,13 +437,15 @@ def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
-def publisher_counts(tables: Tables):
-    """How many independent publishers support each event.
+def publisher_counts(tables: Tables, only=None):
+    """How many independent publishers support each event (of ``only``, event IDs, if given).
 
     A republished report counts for its original publisher (two sites carrying one AFP story
     are one source), and mirrors of an encyclopedia article share its publisher.
     """
     links = tables["event_sources"][["event_id", "source_id"]].astype("string")
+    if only is not None:
+        links = links[_found(links["event_id"], only.astype("string").dropna()).to_numpy()]
     sources = tables["sources"]
     publisher = sources["publisher"].astype("string")
     if "original_publisher" in sources.columns:
@@ -902,26 +904,31 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     places=("place_id", "parent_id"),
 )
 def unused(tables: Tables, package: Package) -> Iterator[Problem]:
-    named = {  # the distinct IDs first: a million links name a few hundred actors
-        "actors": set(map(str, tables["event_actors"]["actor_id"].dropna().unique())),
-        "places": set(map(str, tables["events"]["place_id"].dropna().unique())),
-    }
+    import numpy as np
+    import pandas as pd
+
+    from syriatl.grouping import positions
+
+    named = {"actors": tables["event_actors"]["actor_id"], "places": tables["events"]["place_id"]}
     for table, key in (("actors", "actor_id"), ("places", "place_id")):
         frame = tables[table]
-        parent = dict(
-            zip(frame[key].astype(str).tolist(), frame["parent_id"].tolist(), strict=True)
-        )
-        used = set()
-        for ident in named[table]:
-            while isinstance(ident, str) and ident not in used:
-                used.add(ident)
-                ident = parent.get(ident)
+        ids = frame[key].astype("string")
+        used = _found(ids, named[table].dropna().astype("string").unique()).to_numpy(copy=True)
+        # climb the parent chains level by level: a row is used when a used row names it
+        parent = positions(frame["parent_id"].astype("string"), ids)
+        frontier = used.copy()
+        while frontier.any():
+            above = parent[frontier]
+            above = above[(above >= 0) & ~used[np.maximum(above, 0)]]
+            used[above] = True
+            frontier = np.zeros_like(used)
+            frontier[above] = True
         yield from problems_at(
             table,
-            ~_found(frame[key], used),
+            pd.Series(~used, index=frame.index),
             key,
             "unused",
-            lambda row, key=key, table=table: (
+            lambda row, key=key: (
                 f"{row[key]} is named by no event and is the parent of none; remove it or use it"
             ),
             frame,

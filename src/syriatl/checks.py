@@ -350,9 +350,8 @@ def _found(values, known):
 
 
 def _linked(tables: Tables, link: str, column: str = "event_id"):
-    from syriatl.grouping import runs
-
-    return runs(tables[link][column].dropna().astype("string"))[0]
+    """The distinct values of a link table's column (pyarrow hashes them in C)."""
+    return tables[link][column].dropna().astype("string").unique()
 
 
 @rule(
@@ -808,8 +807,12 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
         resource = package.resources.get(row.table)
         if resource is None or row.table not in tables or len(resource.primary_key) != 1:
             continue
-        current = set(tables[row.table][resource.primary_key[0]].dropna().astype(str).tolist())
-        if row.id in current:
+        ids = tables[row.table][resource.primary_key[0]].astype("string")
+
+        def current(ident, ids=ids) -> bool:  # one vectorised comparison, no set of a million
+            return bool((ids == ident).any())
+
+        if current(row.id):
             yield Problem(
                 table="retired_ids",
                 row=int(index),
@@ -818,7 +821,7 @@ def retired_ids(tables: Tables, package: Package) -> Iterator[Problem]:
                 message=f"{row.id} is retired but still a row of {row.table}; IDs are never reused",
             )
         replacement = row.replaced_by
-        if isinstance(replacement, str) and replacement and replacement not in current:
+        if isinstance(replacement, str) and replacement and not current(replacement):
             yield Problem(
                 table="retired_ids",
                 row=int(index),

@@ -228,6 +228,8 @@ def test_built_pages_follow_the_data(tmp_path, built_site):
     shutil.copytree(ROOT / "hooks", project / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("mkdocs.yml", "README.md", "CHANGELOG.md", "CITATION.cff"):
         shutil.copy(ROOT / name, project / name)
+    (project / "benchmarks" / "results").mkdir(parents=True)  # the benchmarks page includes it
+    shutil.copy(ROOT / "benchmarks/results/latest.md", project / "benchmarks/results/latest.md")
     site = tmp_path / "site"
     result = mkdocs_build(project, site, package=package)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -168,29 +168,13 @@ def test_categorical_columns_parse_as_strings_do():
     pd.testing.assert_frame_equal(as_categories[0], as_strings[0])
 
 
-def test_join_groups_is_groupby_join():
-    from syriatl.grouping import join_groups
-
-    rng = random.Random(3)
-    frame = pd.DataFrame(
-        {
-            "key": [rng.choice("abcde") for _ in range(200)],
-            "value": [rng.choice(["x", "y z", "", "é"]) for _ in range(200)],
-        }
-    ).sort_values("key", kind="stable")
-    expected = frame.groupby("key")["value"].agg(" + ".join)
-    joined = join_groups(frame["key"], frame["value"], " + ")
-    assert joined.to_dict() == expected.to_dict()
-    assert join_groups(frame["key"][:0], frame["value"][:0], " ").empty
-
-
 @pytest.mark.parametrize("storage", ["python", "pyarrow"])
-def test_lookup_is_map(storage):
-    from syriatl.grouping import isin, lookup
+def test_isin_and_positions_in_both_storages(storage):
+    from syriatl.grouping import isin, positions
 
     keys = pd.Series(["b", "a", None, "z", "b"], dtype=pd.StringDtype(storage))
-    index, values = ["a", "b", "c"], ["1", "2", "3"]
-    assert lookup(keys, index, values) == ["2", "1", "", "", "2"]
+    index = pd.Series(["a", "b", "c"], dtype=pd.StringDtype(storage))
+    assert positions(keys, index).tolist() == [1, 0, -1, -1, 1]
     assert isin(keys, {"b", "z"}).tolist() == [True, False, False, True, True]
 
 

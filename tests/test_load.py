@@ -117,3 +117,13 @@ def test_empty_text_is_missing_and_nothing_else_is(package):
         assert events[column].isna().tolist() == (raw[column] == "").tolist(), column
     kept = raw["notes"] != ""
     assert events["notes"][kept].tolist() == raw["notes"][kept].tolist()
+
+
+def test_load_refuses_a_missing_column(package):
+    from conftest import read_rows, write_rows
+
+    rows = read_rows(package, "events")
+    header = [name for name in rows[0] if name != "notes"]
+    write_rows(package, "events", [{k: row[k] for k in header} for row in rows], header)
+    with pytest.raises(ValueError, match=r"events\.csv has no column notes"):
+        syriatl.load("events", path=package)

@@ -101,7 +101,9 @@ def read_well_formed(
 def _longest(cells: pd.Series) -> int:
     """The length of the longest cell: in bytes, for pyarrow strings (read from the offsets,
     with no scan of the text; never fewer than the characters the csv module counts)."""
-    if getattr(cells.dtype, "storage", None) == "pyarrow":
+    from syriatl.grouping import arrow_backed
+
+    if arrow_backed(cells):
         import pyarrow as pa
         import pyarrow.compute as pc
 

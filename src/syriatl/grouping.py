@@ -1,9 +1,9 @@
-"""Group sorted columns in one pass: the helpers that keep the rules linear in the rows.
+"""Compare, look up and group columns with arrays: the helpers that keep the rules linear.
 
-Tables are kept sorted by their primary keys (the canonical-order rule), so the rows of one
-event are usually together already: checking that costs one comparison per row, where sorting
-or hashing millions of strings costs far more. Every helper still gives the right answer when
-the rows are not sorted, only slower.
+Tables are kept sorted by their primary keys (the canonical-order rule), so checking an order
+costs one comparison per row. Look-ups of pyarrow strings go through pyarrow, and grouping
+works on integer positions and codes, so that a million events never make a million Python
+lists. Every helper gives the right answer on unsorted rows too.
 """
 
 from __future__ import annotations
@@ -53,13 +53,6 @@ def is_sorted(frame: pd.DataFrame, columns: list[str], *, strictly: bool = False
     return bool(later.all() if strictly else (later | equal).all())
 
 
-def sort_by(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``frame.sort_values(columns, kind="stable")``, at the cost of one pass when sorted."""
-    if is_sorted(frame, columns):
-        return frame
-    return frame.sort_values(columns, kind="stable")
-
-
 def runs(keys: pd.Series) -> tuple[np.ndarray, list[int], list[int]]:
     """The first key of each run of equal ``keys``, and where each run starts and ends."""
     import numpy as np
@@ -69,27 +62,6 @@ def runs(keys: pd.Series) -> tuple[np.ndarray, list[int], list[int]]:
     change = (np.flatnonzero(~neighbours(keys, "eq")) + 1).tolist()
     starts = [0, *change]
     return keys.iloc[starts].to_numpy(dtype=object), starts, [*change, len(keys)]
-
-
-def groups(keys: pd.Series, values: pd.Series) -> tuple[np.ndarray, list[list]]:
-    """Each run of equal ``keys`` and the list of its ``values``, in order."""
-    first, starts, ends = runs(keys)
-    value = values.tolist()
-    return first, [value[a:b] for a, b in zip(starts, ends, strict=True)]
-
-
-def join_groups(keys: pd.Series, values: pd.Series, separator: str) -> pd.Series:
-    """The ``values`` of each run of equal ``keys``, joined by ``separator``, by key.
-
-    ``keys`` must be sorted (each key's rows together) and free of missing values; the values
-    keep their order. The same as ``groupby(keys)[values].agg(separator.join)`` on such input,
-    without building a Series per group.
-    """
-    import pandas as pd
-
-    first, lists = groups(keys, values)
-    joined = [separator.join(str(v) for v in each) for each in lists]
-    return pd.Series(joined, index=pd.Index(first, dtype=object), dtype=object)
 
 
 def isin(values: pd.Series, known) -> np.ndarray:
@@ -118,25 +90,6 @@ def isin(values: pd.Series, known) -> np.ndarray:
     found = pd.Series(first, dtype="string").isin(known).to_numpy()
     found = np.repeat(found, np.diff([*starts, ends[-1]]))
     return found & values.notna().to_numpy()
-
-
-def lookup(keys: pd.Series, index: np.ndarray, values: list, default: str = "") -> list:
-    """For each of ``keys``, the value at its position in ``index`` (``default`` where absent):
-    ``keys.map(pd.Series(values, index)).fillna(default).tolist()`` for unique string ``index``,
-    done by pyarrow for pyarrow strings."""
-    import pandas as pd
-
-    if arrow_backed(keys):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        wanted = pa.array(pd.Series(index, dtype="string[pyarrow]").array)
-        positions = pc.index_in(pa.array(keys.array), value_set=wanted)
-        table = pa.array([*values, default], type=pa.string())
-        found = pc.fill_null(positions, len(values))
-        return table.take(found).to_pylist()
-    mapped = keys.map(pd.Series(values, index=pd.Index(index, dtype=object), dtype=object))
-    return mapped.fillna(default).tolist()
 
 
 def positions(values: pd.Series, index: pd.Series) -> np.ndarray:

@@ -29,7 +29,6 @@ def list_tables(path: str | Path | None = None) -> list[str]:
 
 
 def _load(package: Package, name: str) -> pd.DataFrame:
-
     from syriatl.schemas import parse_frame, repeating_fields
 
     if name not in package.resources:
@@ -37,6 +36,12 @@ def _load(package: Package, name: str) -> pd.DataFrame:
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
     raw = read_text(resource.path, resource.field_names, repeating_fields(resource))
+    missing = [field for field in resource.field_names if field not in raw.columns]
+    if missing:
+        raise ValueError(
+            f"{resource.relpath} has no column {', '.join(missing)}; "
+            "run `syriatl validate` for all problems"
+        )
     typed, failures = parse_frame(raw, resource, package)
     if failures:
         index, column, value = failures[0]

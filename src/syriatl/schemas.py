@@ -154,9 +154,11 @@ def blank_to_missing(text: pd.Series, present: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
+    from syriatl.grouping import arrow_backed
+
     if bool(present.all()):
         return text
-    if getattr(text.dtype, "storage", None) != "pyarrow":
+    if not arrow_backed(text):
         return text.where(present)
     import pyarrow as pa
 
@@ -267,11 +269,10 @@ def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) 
             return False
         if "maximum" in constraints and (values > constraints["maximum"]).any():
             return False
-        if arrow_backed(values) and not _text_holds(values, constraints):
-            return False
-        if arrow_backed(values):
-            continue
-        if "pattern" in constraints or "minLength" in constraints or "maxLength" in constraints:
+        if arrow_backed(values):  # pyarrow checks patterns and lengths in C
+            if not _text_holds(values, constraints):
+                return False
+        elif "pattern" in constraints or "minLength" in constraints or "maxLength" in constraints:
             distinct = set(values.tolist())  # each distinct string is checked once
             if "pattern" in constraints:
                 match = re.compile(rf"^{constraints['pattern']}$").match

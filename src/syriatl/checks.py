@@ -496,14 +496,15 @@ def source_date(tables: Tables, package: Package) -> Iterator[Problem]:
     found = (event_at >= 0) & (source_at >= 0)
     dates = events["date"].to_numpy()[event_at[found]]
     published = sources["published"].to_numpy()[source_at[found]]
+    before = published < dates  # NaT compares False: a missing date is no problem here
     early = found.copy()
-    early[found] = published < dates  # NaT compares False: a missing date is no problem here
+    early[found] = before
     for index, event, source, date, when in zip(
         links.index[early],
         links["event_id"].to_numpy()[early],
         links["source_id"].to_numpy()[early],
-        events["date"].to_numpy()[event_at[early]],
-        sources["published"].to_numpy()[source_at[early]],
+        dates[before],
+        published[before],
         strict=True,
     ):
         yield Problem(

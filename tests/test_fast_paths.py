@@ -89,6 +89,20 @@ def test_fast_path_agrees_with_the_csv_module():
     assert taken > 300  # the fuzzing reaches the fast path, not only the fallback
 
 
+def test_quoted_line_ends_read_right_across_the_readers_blocks():
+    """A file of several megabytes is read in blocks, in parallel; a quoted cell holding a line
+    end (or a doubled quote) must never be cut where a block ends."""
+    rows = [["id", "text", "n"]]
+    for i in range(150_000):
+        text = 'one\ntwo, "three"' if i % 7 == 0 else ("four\n" if i % 11 == 0 else "plain")
+        rows.append([f"E{i:06d}", text, str(i)])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    assert len(text) > 3 * 2**20  # more than pyarrow's one-megabyte block, three times
+    assert fast_read(text.encode("utf-8"), categorical={"n"}) == strict_read(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -23,14 +23,17 @@ that are not UTF-8.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 QUOTE, COMMA, NEWLINE = ord('"'), ord(","), ord("\n")
+SCAN_BYTES = 1 << 20  # the quote scan's window: a bool per byte of it stays in cache
 
 
 def read_well_formed(
@@ -40,81 +43,133 @@ def read_well_formed(
 
     ``data`` is UTF-8 without a byte-order mark or carriage returns. Columns whose
     label is in ``categorical`` come as categoricals of the same strings, which parse faster
-    where values repeat (codes, dates). Returns None when the file needs the csv module: a
-    stray quote, a ragged or blank row, an oversized cell.
+    where values repeat (codes, dates); the others as pyarrow strings in one chunk. Returns
+    None when the file needs the csv module: a stray quote, a ragged or blank row, an
+    oversized cell.
     """
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
 
     size = len(data)
     if not size or data.startswith(b"\n") or b"\x00" in data:  # no header, or not text
         return None
-    raw = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(raw == QUOTE)
-    if len(quotes) % 2:
+    quotes = paired_quotes(np.frombuffer(data, dtype=np.uint8))
+    if quotes is None:
         return None
-    if len(quotes):
-        opening, closing = quotes[0::2], quotes[1::2]
-        before = raw[np.maximum(opening - 1, 0)]
-        opens_field = (opening == 0) | (before == COMMA) | (before == NEWLINE) | (before == QUOTE)
-        after = raw[np.minimum(closing + 1, size - 1)]
-        closes_field = (
-            (closing == size - 1) | (after == COMMA) | (after == NEWLINE) | (after == QUOTE)
-        )
-        if not (opens_field.all() and closes_field.all()):
-            return None
+    # the header ends at the first line end outside quotes: one with an even count before it
+    end = data.find(b"\n")
+    while end >= 0 and np.searchsorted(quotes, end) % 2:
+        end = data.find(b"\n", end + 1)
+    end = size if end < 0 else end
     try:
-        first_line = data[: data.find(b"\n") if b"\n" in data else size].decode("utf-8")
-        # pyarrow checks that every cell is UTF-8; the C reader decodes strictly
-        frame = pd.read_csv(io.BytesIO(data), header=None, dtype=str, **_engine(pd))
-    except (ValueError, pd.errors.ParserError):  # a long row, bytes that are not UTF-8
+        header = next(csv.reader(io.StringIO(data[:end].decode("utf-8"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
         return None
-    except Exception as exc:  # pyarrow's own parse errors
-        if type(exc).__module__.startswith("pyarrow"):
+    names = [f"f{position}" for position in range(len(header))]
+    text, codes = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    types = {
+        name: codes if label in categorical else text
+        for name, label in zip(names, header, strict=True)
+    }
+    if end + 1 >= size:  # the header alone
+        table = pa.table({name: pa.array([], type=kind) for name, kind in types.items()})
+    else:
+        try:
+            table = pcsv.read_csv(
+                pa.py_buffer(data).slice(end + 1),
+                read_options=pcsv.ReadOptions(column_names=names),
+                # a quoted cell may hold a line end: without this, a cell cut at a block
+                # boundary is silently misread
+                parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
+                ),
+            )
+        except pa.ArrowException:  # a ragged or blank row, bytes that are not UTF-8
             return None
-        raise
-    width = frame.shape[1]
-    for position in range(width):
-        cells = frame[position]
-        if cells.isna().any():  # a short row, which the C reader fills in
-            return None
+    columns = table.columns
+    for cells in columns:
         if len(cells) and _longest(cells) > field_limit:
             return None
-    labels = [] if b'"' in first_line.encode("utf-8") else first_line.split(",")
-    dtypes = {i: "category" for i, label in enumerate(labels) if label in categorical}
-    for position in dtypes:
-        if position < width:
-            frame[position] = frame[position].astype("category")
-    header = [str(label) for label in frame.iloc[0].tolist()]
-    body = frame.iloc[1:]
-    # a blank row has every cell blank; only rows whose first cell is blank can be one
-    first = body[0].astype("string").str.slice(0, 1)
-    blank = ((first == "") | first.str.isspace()).fillna(True).to_numpy(dtype=bool)
-    for index in np.flatnonzero(blank):
-        if not any(str(cell).strip() for cell in body.iloc[index].tolist()):
-            return None
-    for position in dtypes:  # the header row's label is no category of the data
-        body[position] = body[position].cat.remove_unused_categories()
+    if columns and len(columns[0]) and _blank_rows(table).any():
+        return None
+    body = pd.DataFrame(
+        {position: _series(cells) for position, cells in enumerate(columns)},
+        index=pd.RangeIndex(table.num_rows),
+    )
     return header, body
 
 
-def _longest(cells: pd.Series) -> int:
-    """The length of the longest cell: in bytes, for pyarrow strings (read from the offsets,
-    with no scan of the text; never fewer than the characters the csv module counts)."""
-    from syriatl.grouping import arrow_backed
+def paired_quotes(raw: np.ndarray) -> np.ndarray | None:
+    """The positions of the double quotes, or None unless every one opens a field, closes it,
+    or is one of a doubled pair.
 
-    if arrow_backed(cells):
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    The quotes are found window by window: one comparison over the whole file would build a
+    bool per byte, which at hundreds of megabytes costs five times as much.
+    """
+    import numpy as np
 
-        return int(pc.max(pc.binary_length(pa.array(cells.array))).as_py() or 0)
-    return int(cells.str.len().max())
+    size = len(raw)
+    quotes = np.concatenate(
+        [np.zeros(0, dtype=np.intp)]
+        + [
+            np.flatnonzero(raw[start : start + SCAN_BYTES] == QUOTE) + start
+            for start in range(0, size, SCAN_BYTES)
+        ]
+    )
+    if len(quotes) % 2:
+        return None
+    if not len(quotes):
+        return quotes
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = raw[np.maximum(opening - 1, 0)]
+    opens_field = (opening == 0) | (before == COMMA) | (before == NEWLINE) | (before == QUOTE)
+    after = raw[np.minimum(closing + 1, size - 1)]
+    closes_field = (closing == size - 1) | (after == COMMA) | (after == NEWLINE) | (after == QUOTE)
+    return quotes if opens_field.all() and closes_field.all() else None
 
 
-def _engine(pd) -> dict:
-    """pyarrow's multithreaded reader where pandas has it; else pandas's C reader."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        return {"keep_default_na": False, "na_filter": False, "skip_blank_lines": False}
-    return {"engine": "pyarrow", "keep_default_na": False, "skip_blank_lines": False}
+def _blank_rows(table) -> np.ndarray:
+    """Which rows have every cell blank (the reader keeps an empty line of a one-column file
+    as a row); only rows whose first cell is blank are looked at whole."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    def blank(cells) -> np.ndarray:
+        if hasattr(cells.type, "value_type"):  # dictionary codes: test each string once
+            cells = cells.cast(cells.type.value_type)
+        trimmed = pc.utf8_trim_whitespace(cells)
+        return pc.equal(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
+
+    rows = np.flatnonzero(blank(table.column(0)))
+    for cells in table.columns[1:]:
+        if not len(rows):
+            break
+        rows = rows[blank(cells.take(rows))]
+    return np.isin(np.arange(table.num_rows), rows)
+
+
+def _series(cells) -> pd.Series:
+    """A column as pandas holds it: a categorical for dictionary codes, else pyarrow strings
+    joined into one chunk (pyarrow's ``take`` joins a column's chunks on every call, so picking
+    even no row of a chunked column would copy all of its text)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if hasattr(cells.type, "value_type"):
+        return cells.to_pandas()  # one Categorical over the chunks' dictionaries
+    if cells.num_chunks > 1 and cells.nbytes < 2**31 - 1:  # a bigger column stays in chunks
+        cells = pa.chunked_array([cells.combine_chunks()], type=cells.type)
+    return pd.Series(pd.arrays.ArrowStringArray(cells))
+
+
+def _longest(cells) -> int:
+    """The length of the longest cell in bytes, read from the offsets with no scan of the text
+    (never fewer than the characters the csv module counts)."""
+    import pyarrow.compute as pc
+
+    if hasattr(cells.type, "value_type"):  # each distinct string once
+        return max((_longest(chunk.dictionary) for chunk in cells.chunks), default=0)
+    return int(pc.max(pc.binary_length(cells)).as_py() or 0)

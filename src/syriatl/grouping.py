@@ -64,46 +64,69 @@ def runs(keys: pd.Series) -> tuple[np.ndarray, list[int], list[int]]:
     return keys.iloc[starts].to_numpy(dtype=object), starts, [*change, len(keys)]
 
 
-def isin(values: pd.Series, known) -> np.ndarray:
-    """``values.astype("string").isin(known) & values.notna()`` as a boolean array, hashing
-    each run of equal values once (each category once, for a categorical)."""
+def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
+    """The position in ``index`` (strings) of each of ``values``: the first place it occurs
+    there; -1 where the value is missing or absent. A categorical looks each category up once."""
     import numpy as np
     import pandas as pd
 
+    if isinstance(index.dtype, pd.CategoricalDtype):
+        index = index.astype("string")
     if isinstance(values.dtype, pd.CategoricalDtype):
         categories = pd.Series(values.cat.categories).astype("string")
-        codes = values.cat.codes.to_numpy()
-        found = np.append(categories.isin(known).to_numpy(dtype=bool), False)
-        return found[codes]  # code -1, a missing value, takes the appended False
-    if arrow_backed(values):  # pyarrow hashes in C (pandas's own isin is far slower here)
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if isinstance(known, (set, frozenset)):
-            known = list(known)
-        wanted = pd.Series(known, dtype="string[pyarrow]").dropna().array
-        found = pc.is_in(pa.array(values.array), value_set=pa.array(wanted))
-        return found.to_numpy(zero_copy_only=False) & values.notna().to_numpy()
-    first, starts, ends = runs(values.astype("string").fillna(""))
-    if not len(first):
-        return np.zeros(0, dtype=bool)
-    found = pd.Series(first, dtype="string").isin(known).to_numpy()
-    found = np.repeat(found, np.diff([*starts, ends[-1]]))
-    return found & values.notna().to_numpy()
-
-
-def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
-    """The position in ``index`` (unique strings) of each of ``values``; -1 where absent."""
-    import numpy as np
-    import pandas as pd
-
+        found = np.append(positions(categories, index), -1)
+        return found[values.cat.codes.to_numpy()]  # code -1, a missing value, reads the -1
     if arrow_backed(values) and arrow_backed(index):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        found = pc.index_in(pa.array(values.array), value_set=pa.array(index.array))
+        found = pc.index_in(
+            pa.array(values.array), value_set=pa.array(index.array), skip_nulls=True
+        )
         return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.Index(index.astype(object)).get_indexer(values.astype(object))
+    keys = index.to_numpy(dtype=object)
+    rows = np.flatnonzero(~pd.isna(keys) & ~pd.Index(keys).duplicated())  # each key's first row
+    at = pd.Index(keys[rows]).get_indexer(values.to_numpy(dtype=object))
+    return np.where(at >= 0, rows[np.maximum(at, 0)], -1)
+
+
+class Tables(dict):
+    """The typed tables by name, with the row look-ups that several rules share.
+
+    Many rules follow the same references (each link's event, each link's source). Each pair
+    of columns is hashed once per run here; every rule after the first reads the positions.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._positions: dict[tuple[str, str, str, str], np.ndarray] = {}
+
+    def positions(self, table: str, column: str, target: str, key: str) -> np.ndarray:
+        """For each row of ``table``, the position of the first row of ``target`` whose ``key``
+        is its ``column`` value; -1 where the value is missing or names no row."""
+        import numpy as np
+
+        memo = (table, column, target, key)
+        if memo not in self._positions:
+            frame = self[target]
+            if (table, column) == (target, key) and is_sorted(frame, [key], strictly=True):
+                self._positions[memo] = np.arange(len(frame))  # a unique key: each row itself
+            else:
+                self._positions[memo] = positions(self[table][column], frame[key])
+        return self._positions[memo]
+
+    def named(self, table: str, column: str, target: str, key: str, rows=None) -> np.ndarray:
+        """For each row of ``target``, whether a row of ``table`` (of ``rows``, a boolean mask,
+        if given) names its ``key`` in ``column``."""
+        import numpy as np
+
+        at = self.positions(table, column, target, key)
+        if rows is not None:
+            at = at[np.asarray(rows, dtype=bool)]
+        first = np.zeros(len(self[target]) + 1, dtype=bool)  # the last slot is read for a -1
+        first[at[at >= 0]] = True
+        # a repeated key is named in every row that holds it, as in its first
+        return first[self.positions(target, key, target, key)]
 
 
 def joined_sets(

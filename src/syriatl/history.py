@@ -50,17 +50,20 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import joined_sets, positions
+    from syriatl.grouping import Tables, joined_sets
 
-    events = tables["events"][["event_id", "date", "place_id", "event_type", "certainty"]]
-    captured = events[
-        (events["event_type"] == CHANGE_TYPE).to_numpy(dtype=bool)
-        & events["place_id"].notna().to_numpy()
-    ]
+    tables = tables if isinstance(tables, Tables) else Tables(tables)
+    events = tables["events"]
+    is_change = (events["event_type"] == CHANGE_TYPE).to_numpy(dtype=bool)
+    capture = is_change & events["place_id"].notna().to_numpy()
+    captured = events[["event_id", "date", "place_id", "certainty"]][capture]
     links = tables["event_actors"]
     side = sides(tables["actors"])
-    # the initiators and targets of the captures: each link's capture, by position
-    owner = positions(links["event_id"].astype("string"), captured["event_id"].astype("string"))
+    # the initiators and targets of the captures: each link's event, renumbered among the
+    # captures (-1 for other events and for links to none, which read the extra last slot)
+    renumber = np.full(len(events) + 1, -1)
+    renumber[np.flatnonzero(capture)] = np.arange(int(capture.sum()))
+    owner = renumber[tables.positions("event_actors", "event_id", "events", "event_id")]
     # actors and their sides as integer codes into sorted labels, each side looked up once
     actor_codes, actor_labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
     actor_labels = np.asarray(actor_labels, dtype=object)

@@ -13,7 +13,7 @@ def summarize(*, path: str | Path | None = None) -> dict:
 
     tables = load_package(path=path)
     events = tables["events"]
-    publishers = events["event_id"].map(publisher_counts(tables)).fillna(0)
+    publishers = publisher_counts(tables)
     per_day = events.groupby(events["date"].dt.strftime("%Y-%m-%d")).size()
     return {
         "rows": {name: len(frame) for name, frame in tables.items()},

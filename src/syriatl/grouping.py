@@ -80,6 +80,9 @@ def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        aligned = _runs_match(values, index)
+        if aligned is not None:
+            return aligned
         found = pc.index_in(
             pa.array(values.array), value_set=pa.array(index.array), skip_nulls=True
         )
@@ -88,6 +91,29 @@ def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
     rows = np.flatnonzero(~pd.isna(keys) & ~pd.Index(keys).duplicated())  # each key's first row
     at = pd.Index(keys[rows]).get_indexer(values.to_numpy(dtype=object))
     return np.where(at >= 0, rows[np.maximum(at, 0)], -1)
+
+
+def _runs_match(values: pd.Series, index: pd.Series) -> np.ndarray | None:
+    """The positions, found with no hashing, when ``index`` is strictly increasing and the runs
+    of equal ``values`` name its keys one by one (a link table sorted by its first key column,
+    naming every event: the usual case); else None."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(index) or len(values) < len(index) or values.isna().any():
+        return None
+    sample = values.array.take(np.linspace(0, len(values) - 1, 1000).astype(np.intp))
+    if not (sample[1:] >= sample[:-1]).all():  # unsorted, which a thousand rows show cheaply
+        return None
+    change = ~neighbours(values, "eq")
+    if int(change.sum()) != len(index) - 1:
+        return None
+    starts = np.flatnonzero(np.r_[True, change])
+    if not (values.array.take(starts) == index.array).all():
+        return None
+    if not bool(neighbours(index, "gt").all()):  # a repeated key reads its first row: hash
+        return None
+    return np.repeat(np.arange(len(index)), np.diff(np.r_[starts, len(values)]))
 
 
 class Tables(dict):

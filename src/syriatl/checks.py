@@ -71,8 +71,16 @@ def run_checks(tables: dict, package: Package) -> list[Problem]:
 def problems_at(
     table: str, mask, column: str, name: str, message: Callable, frame
 ) -> Iterator[Problem]:
-    """One problem per row where ``mask`` is true; ``message`` gets the row."""
-    for index, row in frame[mask.fillna(False).astype(bool)].iterrows():
+    """One problem per row where ``mask`` is true; ``message`` gets the row.
+
+    Only those rows are taken from ``frame``: a valid table costs no copy of its columns.
+    """
+    import numpy as np
+
+    rows = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
+    if not len(rows):
+        return
+    for index, row in frame.iloc[rows].iterrows():
         yield Problem(table=table, row=int(index), column=column, rule=name, message=message(row))
 
 
@@ -865,7 +873,7 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     renumber = np.full(len(events) + 1, -1)
     renumber[np.flatnonzero(candidates)] = np.arange(int(candidates.sum()))
     actor_keys = joined_sets(renumber[owner], codes, labels, int(candidates.sum()), " ")
-    events = events[candidates]
+    events = events[["event_id", "date", "place_id", "event_type"]][candidates]
     key = zip(
         events["date"].astype("string").fillna("").tolist(),
         events["place_id"].astype("string").fillna("").tolist(),

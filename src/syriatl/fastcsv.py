@@ -43,7 +43,7 @@ def read_well_formed(
 
     ``data`` is UTF-8 without a byte-order mark or carriage returns. Columns whose
     label is in ``categorical`` come as categoricals of the same strings, which parse faster
-    where values repeat (codes, dates); the others as pyarrow strings in one chunk. Returns
+    where values repeat (codes, dates); the others as pyarrow strings. Returns
     None when the file needs the csv module: a stray quote, a ragged or blank row, an
     oversized cell.
     """
@@ -153,15 +153,11 @@ def _blank_rows(table) -> np.ndarray:
 
 def _series(cells) -> pd.Series:
     """A column as pandas holds it: a categorical for dictionary codes, else pyarrow strings
-    joined into one chunk (pyarrow's ``take`` joins a column's chunks on every call, so picking
-    even no row of a chunked column would copy all of its text)."""
+    (left in the reader's chunks: joining them would copy all the text)."""
     import pandas as pd
-    import pyarrow as pa
 
     if hasattr(cells.type, "value_type"):
         return cells.to_pandas()  # one Categorical over the chunks' dictionaries
-    if cells.num_chunks > 1 and cells.nbytes < 2**31 - 1:  # a bigger column stays in chunks
-        cells = pa.chunked_array([cells.combine_chunks()], type=cells.type)
     return pd.Series(pd.arrays.ArrowStringArray(cells))
 
 

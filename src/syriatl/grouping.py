@@ -98,7 +98,6 @@ def _runs_match(values: pd.Series, index: pd.Series) -> np.ndarray | None:
     of equal ``values`` name its keys one by one (a link table sorted by its first key column,
     naming every event: the usual case); else None."""
     import numpy as np
-    import pandas as pd
 
     if not len(index) or len(values) < len(index) or values.isna().any():
         return None
@@ -162,8 +161,8 @@ def joined_sets(
     ``separator`` ("" for an owner without rows). Row i belongs to ``owner[i]`` and has label
     ``labels[codes[i]]``; ``labels`` are sorted (as ``pd.factorize(..., sort=True)`` gives).
 
-    ``sorted(set(...))`` per owner in Python costs seconds at a million owners; here an owner
-    with one label (most of them) is filled with no Python loop, and only the rest join.
+    ``sorted(set(...))`` per owner in Python costs seconds at a million owners; here the
+    owners are filled label by label, one array operation for every owner's k-th label.
     """
     import numpy as np
 
@@ -176,15 +175,12 @@ def joined_sets(
     owner, codes = owner[order], codes[order]
     first = np.r_[True, (owner[1:] != owner[:-1]) | (codes[1:] != codes[:-1])]
     owner, codes = owner[first], codes[first]
-    counts = np.bincount(owner, minlength=owners)
-    single = counts[owner] == 1
-    result[owner[single]] = labels[codes[single]]
-    several = ~single
-    if several.any():
-        owner, codes = owner[several], codes[several]
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        for start, end in zip(starts, [*starts[1:], len(owner)], strict=True):
-            result[owner[start]] = separator.join(labels[codes[start:end]])
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    sizes = np.diff(np.r_[starts, len(owner)])
+    result[owner[starts]] = labels[codes[starts]]
+    for k in range(1, int(sizes.max())):  # the k-th label of every owner that has one, at once
+        longer = starts[sizes > k]
+        result[owner[longer]] = result[owner[longer]] + separator + labels[codes[longer + k]]
     return result
 
 

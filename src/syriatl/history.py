@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 CHANGE_TYPE = "territory-captured"
@@ -65,8 +66,7 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     renumber[np.flatnonzero(capture)] = np.arange(int(capture.sum()))
     owner = renumber[tables.positions("event_actors", "event_id", "events", "event_id")]
     # actors and their sides as integer codes into sorted labels, each side looked up once
-    actor_codes, actor_labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
-    actor_labels = np.asarray(actor_labels, dtype=object)
+    actor_codes, actor_labels = _actor_codes(tables)
     tops = [side.get(name, name) for name in actor_labels]
     side_of_actor, side_labels = pd.factorize(pd.Series(tops, dtype=object), sort=True)
     side_codes = np.where(actor_codes >= 0, side_of_actor[np.maximum(actor_codes, 0)], -1)
@@ -78,24 +78,49 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             ("actors", actor_codes, actor_labels),
             ("sides", side_codes, side_labels),
         ):
-            joined[each, what] = joined_sets(
-                owner[mine], codes[mine], labels, len(captured), " + "
-            ).tolist()
+            joined[each, what] = joined_sets(owner[mine], codes[mine], labels, len(captured), " + ")
+    # place, date and event order, sorted on integer codes
+    order = np.lexsort([_ranks(captured[column]) for column in ("event_id", "date", "place_id")])
+    frame = pd.DataFrame(
+        {
+            "place_id": captured["place_id"].array.take(order),
+            "date": captured["date"].array.take(order),
+            "event_id": captured["event_id"].array.take(order),
+            "certainty": captured["certainty"].astype("string").array.take(order),
+            "lost_by": joined["target", "sides"][order],
+            "gained_by": joined["initiator", "sides"][order],
+            "lost_actors": joined["target", "actors"][order],
+            "gained_actors": joined["initiator", "actors"][order],
+        },
+        columns=COLUMNS,
+    )
+    return frame.astype({c: "string" for c in COLUMNS if c != "date"})
 
-    rows = {
-        "place_id": captured["place_id"].tolist(),
-        "date": captured["date"].to_numpy(),
-        "event_id": captured["event_id"].tolist(),
-        "certainty": captured["certainty"].tolist(),
-        "lost_by": joined["target", "sides"],
-        "gained_by": joined["initiator", "sides"],
-        "lost_actors": joined["target", "actors"],
-        "gained_actors": joined["initiator", "actors"],
-    }
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame = frame.astype({c: "string" for c in COLUMNS if c != "date"})
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame.sort_values(["place_id", "date", "event_id"], ignore_index=True)
+
+def _actor_codes(tables) -> tuple[np.ndarray, np.ndarray]:
+    """Each link's actor as a code into sorted labels: its row in actors, which the foreign
+    keys have looked up already, when those rows are in order and name every linked actor."""
+    import numpy as np
+    import pandas as pd
+
+    from syriatl.grouping import is_sorted
+
+    links, actors = tables["event_actors"], tables["actors"]
+    at = tables.positions("event_actors", "actor_id", "actors", "actor_id")
+    unknown = (at < 0) & links["actor_id"].notna().to_numpy()
+    if is_sorted(actors, ["actor_id"], strictly=True) and not unknown.any():
+        return at, actors["actor_id"].to_numpy(dtype=object)
+    codes, labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
+    return codes, np.asarray(labels, dtype=object)
+
+
+def _ranks(values: pd.Series) -> np.ndarray:
+    """Integer codes that sort as ``values`` do (a missing value last), to sort on."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 def _sides(text) -> set[str]:
@@ -106,24 +131,32 @@ def breaks(history: pd.DataFrame) -> pd.DataFrame:
     """Changes that neither start from the side holding the place nor repeat the last change.
 
     A change may repeat the previous one (the same side gaining it again): a capture completed
-    over several days, or reported again on a later day.
+    over several days, or reported again on a later day. ``history`` is in the place order
+    that :func:`changes` gives.
     """
     import numpy as np
+    import pandas as pd
 
-    previous = history.groupby("place_id")["gained_by"].shift().astype(object)
-    before = previous.fillna("").to_numpy(dtype=object)
-    lost = history["lost_by"].fillna("").to_numpy(dtype=object)
+    from syriatl.grouping import neighbours
+
+    # the rows are in place order: the previous change of a place is the row before, if it
+    # is of the same place
     gained = history["gained_by"].fillna("").to_numpy(dtype=object)
+    lost = history["lost_by"].fillna("").to_numpy(dtype=object)
+    before = np.full(len(history), "", dtype=object)
+    if len(history):
+        same_place = np.r_[False, neighbours(history["place_id"].fillna(""), "eq")]
+        before[same_place] = gained[np.flatnonzero(same_place) - 1]
     # with one side on each part (nearly every change), the sets compare as strings
     mask = (before != "") & (lost != "") & (before != lost) & (before != gained)
-    several = [
-        " + " in a or " + " in b or " + " in c for a, b, c in zip(before, lost, gained, strict=True)
-    ]
-    for i in np.flatnonzero(mask & np.array(several, dtype=bool)):
+    several = np.zeros(len(history), dtype=bool)
+    for column in (pd.Series(before, dtype="string"), history["lost_by"], history["gained_by"]):
+        several |= column.str.contains(" + ", regex=False).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(mask & several):
         mask[i] = not (_sides(before[i]) & _sides(lost[i])) and _sides(gained[i]) != _sides(
             before[i]
         )
-    return history[mask].assign(held_before=previous[mask])
+    return history[mask].assign(held_before=before[mask])
 
 
 def control_history(path: str | Path | None = None) -> pd.DataFrame:

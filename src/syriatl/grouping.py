@@ -23,12 +23,23 @@ def arrow_backed(values: pd.Series) -> bool:
 def neighbours(values: pd.Series, compare: str) -> np.ndarray:
     """``compare`` ("eq" or "gt") of each value with the one before it, as a bool array."""
     import numpy as np
+    import pandas as pd
 
-    if arrow_backed(values):
-        array = values.array
+    if isinstance(values.dtype, pd.CategoricalDtype) and not values.isna().any():
+        # categories compared once: each code becomes the rank of its category
+        categories = pd.Series(values.cat.categories).astype("string")
+        rank = np.argsort(np.argsort(categories.to_numpy(dtype=object), kind="stable"))
+        codes = rank[values.cat.codes.to_numpy()]
+        current, previous = codes[1:], codes[:-1]
+        return (current == previous) if compare == "eq" else (current > previous)
+    if arrow_backed(values):  # compared by pyarrow: through pandas, NA handling costs more
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        array = pa.array(values.array)
         current, previous = array[1:], array[:-1]
-        result = current == previous if compare == "eq" else current > previous
-        return np.asarray(result, dtype=bool)
+        result = pc.equal(current, previous) if compare == "eq" else pc.greater(current, previous)
+        return pc.fill_null(result, False).to_numpy(zero_copy_only=False)
     array = values.to_numpy(dtype=object)
     current, previous = array[1:], array[:-1]
     return (current == previous) if compare == "eq" else (current > previous)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -299,11 +300,18 @@ def _text_holds(values: pd.Series, constraints: dict) -> bool:
                 return False
         except Exception:
             return False
-    if "minLength" in constraints or "maxLength" in constraints:
-        lengths = values.str.len()
-        if len(lengths) and (
-            int(lengths.min()) < constraints.get("minLength", 0)
-            or int(lengths.max()) > constraints.get("maxLength", int(lengths.max()))
-        ):
+    if ("minLength" in constraints or "maxLength" in constraints) and len(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        strings = pa.array(values.array)
+        low, high = constraints.get("minLength", 0), constraints.get("maxLength", math.inf)
+        # a string of b bytes has between b/4 and b characters: byte lengths, read from the
+        # offsets without a scan of the text, settle most columns
+        size = pc.min_max(pc.binary_length(strings)).as_py()
+        if size["min"] >= 4 * low and size["max"] <= high:
+            return True
+        size = pc.min_max(pc.utf8_length(strings)).as_py()
+        if size["min"] < low or size["max"] > high:
             return False
     return True

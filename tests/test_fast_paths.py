@@ -252,3 +252,35 @@ def test_starts_with_in_every_storage(dtype):
     values = pd.Series(["=1", "a", None, "-x", "\tz", "+", "b=", "@c", "é"], dtype=dtype)
     expected = [True, False, False, True, True, True, False, True, False]
     assert starts_with(values, FORMULA_PREFIXES).tolist() == expected
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string"])
+def test_first_bytes_of_sliced_chunks(kind):
+    """Chunks that start inside their buffers (slices) and hold nulls and empty strings."""
+    import pyarrow as pa
+
+    from syriatl.checks import FORMULA_PREFIXES, starts_with
+
+    kind = getattr(pa, kind)()
+    chunks = [
+        pa.array(["x", "=a", None, ""], type=kind).slice(1),
+        pa.array(["@", "é=", "-", None], type=kind).slice(0, 3),
+    ]
+    values = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=kind)))
+    assert starts_with(values, FORMULA_PREFIXES).tolist() == [True, False, False, True, False, True]
+
+
+def test_loops_are_found_by_pointer_doubling():
+    import numpy as np
+
+    from syriatl.checks import _may_loop
+
+    chain = np.arange(-1, 999)  # row i's parent is row i - 1: a thousand deep, no loop
+    assert not _may_loop(chain)
+    assert not _may_loop(np.zeros(0, dtype=int))
+    assert _may_loop(np.array([0]))  # its own parent
+    looped = chain.copy()
+    looped[0] = 999  # the root now hangs below the deepest row
+    assert _may_loop(looped)
+    tail = np.array([-1, 2, 1, 2])  # row 3 only leads into the loop of rows 1 and 2
+    assert _may_loop(tail)

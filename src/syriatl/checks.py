@@ -87,10 +87,8 @@ def problems_at(
 def starts_with(values, prefixes: tuple[str, ...]):
     """A boolean array: which strings start with one of the one-character ``prefixes``.
 
-    A categorical's categories are tested once each; pyarrow strings by one anchored RE2 scan.
+    A categorical's categories are tested once each; pyarrow strings by their first bytes.
     """
-    import re
-
     import numpy as np
     import pandas as pd
 
@@ -100,13 +98,10 @@ def starts_with(values, prefixes: tuple[str, ...]):
         categories = pd.Series(values.cat.categories.astype(str))
         found = np.append(starts_with(categories, prefixes), False)
         return found[values.cat.codes.to_numpy()]  # code -1, a missing value, is False
-    if arrow_backed(values):
-        import pyarrow as pa
-        import pyarrow.compute as pc
+    if arrow_backed(values) and all(len(p.encode("utf-8")) == 1 for p in prefixes):
+        from syriatl.grouping import first_bytes
 
-        pattern = "^[" + "".join(re.escape(p) for p in prefixes) + "]"
-        found = pc.match_substring_regex(pa.array(values.array), pattern=pattern)
-        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        return np.isin(first_bytes(values), [ord(p) for p in prefixes])
     first = values.to_numpy(dtype=object, na_value="").astype("U1")
     return np.isin(first, list(prefixes))
 
@@ -155,6 +150,8 @@ def foreign_keys(tables: Tables, package: Package) -> Iterator[Problem]:
 @rule("cycle", "A self-reference (a place inside a place, an actor inside an actor) never loops.")
 def parent_cycles(tables: Tables, package: Package) -> Iterator[Problem]:
     """A self-reference (a place inside a place, an actor inside an actor) never loops."""
+    from syriatl.grouping import is_sorted
+
     for name, resource in package.resources.items():
         if name not in tables or len(resource.primary_key) != 1:
             continue
@@ -167,6 +164,10 @@ def parent_cycles(tables: Tables, package: Package) -> Iterator[Problem]:
             if target != name or len(fields) != 1 or fields[0] not in tables[name].columns:
                 continue
             frame = tables[name]
+            # a sorted (so unique) key lets the arrays rule loops out; else the walk decides
+            parents = tables.positions(name, fields[0], name, key)
+            if is_sorted(frame, [key], strictly=True) and not _may_loop(parents):
+                continue
             parent_of = dict(
                 zip(
                     frame[key].astype("string").tolist(),
@@ -199,10 +200,28 @@ def parent_cycles(tables: Tables, package: Package) -> Iterator[Problem]:
                         )
 
 
+def _may_loop(parent) -> bool:
+    """Whether following ``parent`` (each row's parent row, -1 for none) can go round forever.
+
+    Every row jumps 2, 4, 8, ... parents ahead at once, a row without a parent leading to a
+    sink that stays put; after as many doublings as the rows take, only a row on or above a
+    loop is still off the sink. So a tree of any depth is cleared in a few array operations,
+    and the walk that names each loop runs only when there is one.
+    """
+    import numpy as np
+
+    size = len(parent)
+    jump = np.append(np.where(parent < 0, size, parent), size)  # the last slot is the sink
+    for _ in range(max(size, 1).bit_length() + 1):
+        jump = jump[jump]
+    return bool((jump[:size] != size).any())
+
+
 @rule("canonical-order", "Every table's rows are sorted by its primary key.")
 def canonical_order(tables: Tables, package: Package) -> Iterator[Problem]:
     """Rows are sorted by primary key, so that every edit gives a small, readable diff."""
     import numpy as np
+    import pandas as pd
 
     from syriatl.grouping import neighbours
 
@@ -210,14 +229,20 @@ def canonical_order(tables: Tables, package: Package) -> Iterator[Problem]:
         key = resource.primary_key
         if name not in tables or not key or not set(key) <= set(tables[name].columns):
             continue
-        frame = tables[name][key].astype("string").fillna("")
+        frame = tables[name][key]
         # the rows whose key tuple sorts before the previous row's, compared column by column
         before = np.zeros(max(len(frame) - 1, 0), dtype=bool)
         for column in reversed(key):
-            after, same = neighbours(frame[column], "gt"), neighbours(frame[column], "eq")
+            values = frame[column]
+            if values.isna().any() or not isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype("string").fillna("")
+            after, same = neighbours(values, "gt"), neighbours(values, "eq")
             before = (~after & ~same) | (same & before)
         for position in np.flatnonzero(before)[:1] + 1:
-            keys = {at: tuple(frame.iloc[at]) for at in (position - 1, position)}
+            keys = {
+                at: tuple(frame.iloc[at].astype("string").fillna(""))
+                for at in (position - 1, position)
+            }
             if keys[position] < keys[position - 1]:
                 yield Problem(
                     table=name,

@@ -45,6 +45,29 @@ def neighbours(values: pd.Series, compare: str) -> np.ndarray:
     return (current == previous) if compare == "eq" else (current > previous)
 
 
+def first_bytes(values: pd.Series) -> np.ndarray:
+    """The first byte of each of the pyarrow strings ``values`` (0 for an empty or missing one),
+    read through the offsets: no string is scanned or copied. A one-byte (ASCII) character
+    starts a string exactly when its first byte is that character."""
+    import numpy as np
+    import pyarrow as pa
+
+    strings = pa.array(values.array)
+    parts = []
+    for chunk in getattr(strings, "chunks", [strings]):
+        _, offsets, data = chunk.buffers()
+        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(offsets, dtype=wide)[chunk.offset : chunk.offset + len(chunk) + 1]
+        first = np.zeros(len(chunk), dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        if data is not None and filled.any():
+            first[filled] = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][filled]]
+        if chunk.null_count:
+            first[~chunk.is_valid().to_numpy(zero_copy_only=False)] = 0
+        parts.append(first)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
+
+
 def is_sorted(frame: pd.DataFrame, columns: list[str], *, strictly: bool = False) -> bool:
     """Whether the rows are in order of ``columns``, compared as Python compares strings
     (``strictly``: and no two rows are equal in all of them, so the columns are a unique key).

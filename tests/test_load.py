@@ -109,6 +109,18 @@ def test_text_that_looks_like_numbers_is_kept_as_written(package):
         syriatl.load("events", path=package)
 
 
+def test_codes_read_as_categories_keep_their_text(tmp_path):
+    """Repeating columns are read straight into categoricals; numeric-looking codes stay text."""
+    from syriatl.loading import read_text
+
+    path = tmp_path / "codes.csv"
+    path.write_text("code,n\n01,1\n2,2\n01,3\n,4\n", encoding="utf-8")
+    raw = read_text(path, ["code", "n"], {"code"}, numeric={"n"})
+    assert raw["code"].astype(object).tolist()[:3] == ["01", "2", "01"]
+    assert raw["code"].isna().tolist() == [False, False, False, True]  # an empty cell
+    assert raw["n"].astype(object).tolist() == ["1", "2", "3", "4"]  # text, for its parser
+
+
 def test_empty_text_is_missing_and_nothing_else_is(package):
     """Empty cells become missing values without touching the others, in every text column."""
     events = syriatl.load("events", path=package)

@@ -35,7 +35,8 @@ def _load(package: Package, name: str) -> pd.DataFrame:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
-    raw = read_text(resource.path, resource.field_names, repeating_fields(resource))
+    numeric = {f["name"] for f in resource.fields if f.get("type") in ("integer", "number")}
+    raw = read_text(resource.path, resource.field_names, repeating_fields(resource), numeric)
     missing = [field for field in resource.field_names if field not in raw.columns]
     if missing:
         raise ValueError(
@@ -53,25 +54,32 @@ def _load(package: Package, name: str) -> pd.DataFrame:
     return typed  # parse_frame keeps the schema's order of the fields
 
 
-def read_text(path: Path, names: list[str], repeating: set[str]) -> pd.DataFrame:
-    """Every cell of the named columns as its exact text ("" when empty).
+def read_text(
+    path: Path, names: list[str], repeating: set[str], numeric: set[str] = frozenset()
+) -> pd.DataFrame:
+    """Every cell of the named columns as its exact text (missing when empty).
 
     pandas's C reader is fastest when it infers each column's type (several times faster than
     ``dtype=str``, and than pyarrow's reader on two cores), and it keeps a column as text unless
-    every cell looks like a number. Such a column is read again as text, so that "007" stays
-    "007" and "1.0" is not taken for an integer. Dates and codes become categoricals: each
-    distinct value is then typed once.
+    every cell looks like a number. ``numeric`` columns (counts, coordinates) are read as text
+    from the start, for their parser to see what was written: "1.0" is not an integer. Any
+    other column read as numbers is read again as text, so that "007" stays "007". Dates and
+    codes become categoricals: each distinct value is then typed once.
     """
     import pandas as pd
 
-    read = {"keep_default_na": False, "encoding": "utf-8"}
-    raw = pd.read_csv(path, **read)  # usecols would make the C reader twice as slow
+    from syriatl.grouping import categorical
+
+    # empty cells are missing from the start: cheaper than keeping millions of "" strings
+    read = {"keep_default_na": False, "na_values": [""], "encoding": "utf-8"}
+    as_text = dict.fromkeys(numeric, str)
+    raw = pd.read_csv(path, dtype=as_text, **read)  # usecols makes the C reader twice as slow
     raw = raw[[name for name in names if name in raw.columns]]
     inferred = [name for name in raw.columns if not isinstance(raw[name].dtype, pd.StringDtype)]
     if inferred:
         raw[inferred] = pd.read_csv(path, dtype=str, **read)[inferred]
     for name in repeating & set(raw.columns):
-        raw[name] = raw[name].astype("category")
+        raw[name] = categorical(raw[name])
     return raw
 
 

@@ -60,7 +60,7 @@ def repeating_fields(resource: Resource) -> set[str]:
 def parse_frame(
     raw: pd.DataFrame, resource: Resource, package: Package
 ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
-    """Type a frame of strings (empty string = missing) by its Table Schema.
+    """Type a frame of strings (an empty string or a missing value = missing) by its Table Schema.
 
     A column may also come as a categorical of strings: each distinct string is then typed once.
     Returns the typed frame and ``(index, column, value)`` for every non-empty cell that is not
@@ -78,24 +78,22 @@ def parse_frame(
             continue
         column = raw[name]
         dtype = pandas_dtype(field, name in codes)
-        positions = None
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            positions = column.cat.codes.to_numpy()
-            if (positions < 0).any():  # a missing cell: type the strings one by one
-                positions = None
-        if positions is None:
+        if not isinstance(column.dtype, pd.CategoricalDtype):
             value, bad = parse_column(column.astype("string"), field, dtype)
-        else:
+        else:  # each category is typed once; code -1, a missing cell, stays missing
+            positions = column.cat.codes.to_numpy()
             distinct = pd.Series(column.cat.categories.astype(str), dtype="string")
             value, bad = parse_column(distinct, field, dtype)
             if dtype == "category":
-                array = pd.Categorical.from_codes(
-                    value.cat.codes.to_numpy()[positions], dtype=value.dtype
-                )
+                taken = np.append(value.cat.codes.to_numpy(), -1)[positions]
+                array = pd.Categorical.from_codes(taken, dtype=value.dtype)
             else:
-                array = value.array.take(positions)
+                array = value.array.take(positions, allow_fill=True)
             value = pd.Series(array, index=raw.index, name=name)
-            bad = None if bad is None or not bad.any() else bad.to_numpy()[positions]
+            if bad is not None and bad.any():
+                bad = np.append(bad.to_numpy(dtype=bool), False)[positions]
+            else:
+                bad = None
         if bad is not None and bad.any():
             failures.extend(
                 (index, name, str(column[index])) for index in raw.index[np.asarray(bad)]
@@ -110,7 +108,7 @@ def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, p
     when none can fail)."""
     import pandas as pd
 
-    present = text.notna() & (text != "")
+    present = _present(text)
     kind = field.get("type", "string")
     if kind == "date":
         # a strict ISO format: "27/11/2024" and "2024-02-30" fail instead of being guessed
@@ -120,16 +118,67 @@ def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, p
         # digits only, as frictionless reads integers: "1.0" and "1e3" are not integers
         # only the cells that hold something are parsed: most counts are empty
         cells = text[present]
-        digits = cells.str.strip().str.fullmatch(r"[+-]?[0-9]+").fillna(False).astype(bool)
-        value = _scatter(pd.to_numeric(cells.where(digits), errors="coerce"), present, dtype)
+        parsed = _plain_numbers(cells, INTEGER)
+        if parsed is None:
+            digits = cells.str.strip().str.fullmatch(INTEGER).fillna(False).astype(bool)
+            parsed = pd.to_numeric(cells.where(digits), errors="coerce")
+        value = _scatter(parsed, present, dtype)
     elif kind == "number":
-        value = _scatter(pd.to_numeric(text[present].str.strip(), errors="coerce"), present, dtype)
+        cells = text[present]
+        parsed = _plain_numbers(cells, DECIMAL)
+        if parsed is None:
+            parsed = pd.to_numeric(cells.str.strip(), errors="coerce")
+        value = _scatter(parsed, present, dtype)
     elif kind == "boolean":
         mapping = {"true": True, "false": False, "True": True, "False": False}
         value = text.map(mapping).astype(dtype)
     else:  # every present string is a string: nothing fails
         return blank_to_missing(text, present).astype(dtype), None
     return value, present & value.isna()
+
+
+INTEGER = r"[+-]?[0-9]+"
+DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+
+
+def _present(text: pd.Series) -> pd.Series:
+    """Which cells hold something: not missing and not empty (for pyarrow strings, read from
+    the offsets)."""
+    import pandas as pd
+
+    from syriatl.grouping import arrow_backed
+
+    if not arrow_backed(text):
+        return text.notna() & (text != "")
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filled = pc.greater(pc.binary_length(pa.array(text.array)), 0)
+    return pd.Series(pc.fill_null(filled, False).to_numpy(zero_copy_only=False), index=text.index)
+
+
+def _plain_numbers(cells: pd.Series, pattern: str) -> pd.Series | None:
+    """``cells`` parsed by pyarrow when every one is a plain decimal (``pattern``: no spaces,
+    no exponent), else None and pandas parses them. pyarrow rounds as Python's ``float()``
+    does; an integer too big for 64 bits also gives None."""
+    import pandas as pd
+
+    from syriatl.grouping import arrow_backed
+
+    if not arrow_backed(cells):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = pa.array(cells.array)
+    if pc.all(pc.match_substring_regex(strings, f"^(?:{pattern})$")).as_py() is False:
+        return None
+    kind = pa.int64() if pattern == INTEGER else pa.float64()
+    try:
+        numbers = pc.cast(strings, kind)
+    except pa.ArrowInvalid:
+        return None
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=cells.index)
 
 
 def _scatter(parsed: pd.Series, present: pd.Series, dtype: str) -> pd.Series:

@@ -35,8 +35,7 @@ def _load(package: Package, name: str) -> pd.DataFrame:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
-    numeric = {f["name"] for f in resource.fields if f.get("type") in ("integer", "number")}
-    raw = read_text(resource.path, resource.field_names, repeating_fields(resource), numeric)
+    raw = read_text(resource.path, resource.field_names, repeating_fields(resource))
     missing = [field for field in resource.field_names if field not in raw.columns]
     if missing:
         raise ValueError(
@@ -54,26 +53,24 @@ def _load(package: Package, name: str) -> pd.DataFrame:
     return typed  # parse_frame keeps the schema's order of the fields
 
 
-def read_text(
-    path: Path, names: list[str], repeating: set[str], numeric: set[str] = frozenset()
-) -> pd.DataFrame:
-    """Every cell of the named columns as its exact text (missing when empty).
+def read_text(path: Path, names: list[str], repeating: set[str]) -> pd.DataFrame:
+    """Every cell of the named columns as its exact text ("" when empty).
 
     pandas's C reader is fastest when it infers each column's type (several times faster than
     ``dtype=str``, and than pyarrow's reader on two cores), and it keeps a column as text unless
-    every cell looks like a number. ``numeric`` columns (counts, coordinates) are read as text
-    from the start, for their parser to see what was written: "1.0" is not an integer. Any
-    other column read as numbers is read again as text, so that "007" stays "007". Dates and
-    codes become categoricals: each distinct value is then typed once.
+    every cell looks like a number. Such a column is read again as text, so that "007" stays
+    "007" and "1.0" is not taken for an integer. Dates and codes become categoricals (encoded
+    by pyarrow): each distinct value is then typed once.
+
+    Empty cells stay "" rather than missing: the reader keeps a mostly empty column (notes,
+    counts) as text, and making them missing in the reader is slower end to end.
     """
     import pandas as pd
 
     from syriatl.grouping import categorical
 
-    # empty cells are missing from the start: cheaper than keeping millions of "" strings
-    read = {"keep_default_na": False, "na_values": [""], "encoding": "utf-8"}
-    as_text = dict.fromkeys(numeric, str)
-    raw = pd.read_csv(path, dtype=as_text, **read)  # usecols makes the C reader twice as slow
+    read = {"keep_default_na": False, "encoding": "utf-8"}
+    raw = pd.read_csv(path, **read)  # usecols would make the C reader twice as slow
     raw = raw[[name for name in names if name in raw.columns]]
     inferred = [name for name in raw.columns if not isinstance(raw[name].dtype, pd.StringDtype)]
     if inferred:

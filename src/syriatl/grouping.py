@@ -1,9 +1,10 @@
 """Compare, look up and group columns with arrays: the helpers that keep the rules linear.
 
 Tables are kept sorted by their primary keys (the canonical-order rule), so checking an order
-costs one comparison per row. Look-ups of pyarrow strings go through pyarrow, and grouping
-works on integer positions and codes, so that a million events never make a million Python
-lists. Every helper gives the right answer on unsorted rows too.
+costs one comparison per row, and a link table's runs of event IDs can be matched to the events
+without hashing. Look-ups of pyarrow strings go through pyarrow, once per run for all rules
+(:class:`Tables`), and grouping works on integer positions and codes, so that a million events
+never make a million Python lists. Every helper gives the right answer on unsorted rows too.
 """
 
 from __future__ import annotations
@@ -99,17 +100,6 @@ def is_sorted(frame: pd.DataFrame, columns: list[str], *, strictly: bool = False
         later = neighbours(frame[column], "gt") | (same & later)  # after, by these columns
         equal &= same
     return bool(later.all() if strictly else (later | equal).all())
-
-
-def runs(keys: pd.Series) -> tuple[np.ndarray, list[int], list[int]]:
-    """The first key of each run of equal ``keys``, and where each run starts and ends."""
-    import numpy as np
-
-    if not len(keys):
-        return keys.to_numpy(dtype=object), [], []
-    change = (np.flatnonzero(~neighbours(keys, "eq")) + 1).tolist()
-    starts = [0, *change]
-    return keys.iloc[starts].to_numpy(dtype=object), starts, [*change, len(keys)]
 
 
 def positions(values: pd.Series, index: pd.Series) -> np.ndarray:

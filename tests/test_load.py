@@ -138,3 +138,22 @@ def test_load_refuses_a_missing_column(package):
     write_rows(package, "events", [{k: row[k] for k in header} for row in rows], header)
     with pytest.raises(ValueError, match=r"events\.csv has no column notes"):
         syriatl.load("events", path=package)
+
+
+def test_load_package_reports_the_first_broken_table_in_the_descriptors_order(package):
+    """Tables are read two at a time, largest first; the error is still the one that reading
+    them one by one, in the descriptor's order, would raise first."""
+    from conftest import read_rows, write_rows
+
+    for name, dropped in (("actors", "name_ar"), ("places", "name_ar")):  # places is larger
+        rows = read_rows(package, name)
+        header = [column for column in rows[0] if column != dropped]
+        write_rows(package, name, [{k: row[k] for k in header} for row in rows], header)
+    sizes = {
+        name: (package / "data" / f"{name}.csv").stat().st_size for name in ("actors", "places")
+    }
+    assert sizes["places"] > sizes["actors"]
+    with pytest.raises(ValueError, match=r"actors\.csv has no column name_ar"):
+        syriatl.load_package(path=package)
+    tables = syriatl.load_package()  # and the shipped package loads whole, in order
+    assert list(tables) == [r["name"] for r in DESCRIPTOR["resources"]]

@@ -877,10 +877,8 @@ def likely_duplicates(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.grouping import joined_sets, set_hashes
 
     events = tables["events"]
-    links = tables["event_actors"]
     owner = tables.positions("event_actors", "event_id", "events", "event_id")
-    codes, labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
-    labels = np.asarray(labels, dtype=object)
+    codes, labels = tables.codes("event_actors", "actor_id", "actors", "actor_id")
     # only events that share day, place, type and set of actors with another can be duplicates:
     # find them by comparing integer codes and a hash of each actor set, then build the exact
     # keys of those alone

@@ -178,6 +178,22 @@ class Tables(dict):
                 self._positions[memo] = positions(self[table][column], frame[key])
         return self._positions[memo]
 
+    def codes(
+        self, table: str, column: str, target: str, key: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's ``column`` as a code into sorted labels (-1 for a missing value): its row
+        in ``target``, the look-up the foreign keys share, when ``target`` is sorted by ``key``
+        and names every value; else the values factorised."""
+        import numpy as np
+        import pandas as pd
+
+        at = self.positions(table, column, target, key)
+        unknown = (at < 0) & self[table][column].notna().to_numpy()
+        if is_sorted(self[target], [key], strictly=True) and not unknown.any():
+            return at, self[target][key].to_numpy(dtype=object)
+        codes, labels = pd.factorize(self[table][column].astype("string"), sort=True)
+        return codes, np.asarray(labels, dtype=object)
+
     def named(self, table: str, column: str, target: str, key: str, rows=None) -> np.ndarray:
         """For each row of ``target``, whether a row of ``table`` (of ``rows``, a boolean mask,
         if given) names its ``key`` in ``column``."""

@@ -66,7 +66,7 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     renumber[np.flatnonzero(capture)] = np.arange(int(capture.sum()))
     owner = renumber[tables.positions("event_actors", "event_id", "events", "event_id")]
     # actors and their sides as integer codes into sorted labels, each side looked up once
-    actor_codes, actor_labels = _actor_codes(tables)
+    actor_codes, actor_labels = tables.codes("event_actors", "actor_id", "actors", "actor_id")
     tops = [side.get(name, name) for name in actor_labels]
     side_of_actor, side_labels = pd.factorize(pd.Series(tops, dtype=object), sort=True)
     side_codes = np.where(actor_codes >= 0, side_of_actor[np.maximum(actor_codes, 0)], -1)
@@ -95,23 +95,6 @@ def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         columns=COLUMNS,
     )
     return frame.astype({c: "string" for c in COLUMNS if c != "date"})
-
-
-def _actor_codes(tables) -> tuple[np.ndarray, np.ndarray]:
-    """Each link's actor as a code into sorted labels: its row in actors, which the foreign
-    keys have looked up already, when those rows are in order and name every linked actor."""
-    import numpy as np
-    import pandas as pd
-
-    from syriatl.grouping import is_sorted
-
-    links, actors = tables["event_actors"], tables["actors"]
-    at = tables.positions("event_actors", "actor_id", "actors", "actor_id")
-    unknown = (at < 0) & links["actor_id"].notna().to_numpy()
-    if is_sorted(actors, ["actor_id"], strictly=True) and not unknown.any():
-        return at, actors["actor_id"].to_numpy(dtype=object)
-    codes, labels = pd.factorize(links["actor_id"].astype("string"), sort=True)
-    return codes, np.asarray(labels, dtype=object)
 
 
 def _ranks(values: pd.Series) -> np.ndarray:

@@ -2,19 +2,21 @@
 
 The validator reads every file with Python's ``csv`` module in strict mode, so that it can
 report each broken row where it broke. That costs seconds per million rows. Most files are
-well formed, and for those pyarrow's reader (through pandas; pandas's C reader where pyarrow
-is missing) gives the same cells far faster, so
-:func:`read_well_formed` tries it first and returns its cells only when the file provably has
-nothing that the two parsers read differently or that the validator would report:
+well formed, and for those pyarrow's multithreaded CSV reader gives the same cells far faster,
+so :func:`read_well_formed` tries it first and returns its cells only when the file provably
+has nothing that the two parsers read differently or that the validator would report:
 
 - every double quote opens a field (at the start of the file, after a comma or a line end),
   closes it (before a comma, a line end or the end of the file), or is one of a doubled pair
   inside a quoted field; so the strict csv reader raises no error and both parsers cut the
   same fields;
-- every record has as many cells as the header: the reader refuses a longer or shorter row
-  (pyarrow) or leaves the missing cells empty (the C reader), and either sends the file back;
-- no record is blank (the readers keep an empty line as a row of empty cells), and no cell is
-  longer than the csv module's field size limit.
+- every record has as many cells as the header: pyarrow refuses a longer or shorter row, and
+  the file goes back;
+- no record is blank (pyarrow keeps an empty line of a one-column file as an empty cell), and
+  no cell is longer than the csv module's field size limit.
+
+A quoted cell may hold a line end: pyarrow is told so, or it would cut such a cell where one of
+its blocks ends.
 
 Otherwise it returns None, and the caller reads the file with the csv module, which reports the
 problem. NUL bytes step aside too; the caller has already refused carriage returns and bytes
@@ -93,7 +95,7 @@ def read_well_formed(
     for cells in columns:
         if len(cells) and _longest(cells) > field_limit:
             return None
-    if columns and len(columns[0]) and _blank_rows(table).any():
+    if columns and len(columns[0]) and len(_blank_rows(table)):
         return None
     body = pd.DataFrame(
         {position: _series(cells) for position, cells in enumerate(columns)},
@@ -132,8 +134,8 @@ def paired_quotes(raw: np.ndarray) -> np.ndarray | None:
 
 
 def _blank_rows(table) -> np.ndarray:
-    """Which rows have every cell blank (the reader keeps an empty line of a one-column file
-    as a row); only rows whose first cell is blank are looked at whole."""
+    """The positions of the rows whose every cell is blank (the reader keeps an empty line of a
+    one-column file as a row); only rows whose first cell is blank are looked at whole."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -148,7 +150,7 @@ def _blank_rows(table) -> np.ndarray:
         if not len(rows):
             break
         rows = rows[blank(cells.take(rows))]
-    return np.isin(np.arange(table.num_rows), rows)
+    return rows
 
 
 def _series(cells) -> pd.Series:

@@ -97,9 +97,9 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         data = data[3:]
     csv.field_size_limit(MAX_FIELD_BYTES)
     repeating = repeating_fields(resource)
-    # a well-formed file is read fast (pyarrow or pandas's C reader, which also prove it is
-    # UTF-8) and never decoded here; any other is decoded and read by the csv module, which
-    # reports each problem where it is
+    # a well-formed file is read fast (by pyarrow, which also proves it UTF-8) and never
+    # decoded here; any other is decoded and read by the csv module, which reports each
+    # problem where it is
     fast = None if b"\r" in data else read_well_formed(data, MAX_FIELD_BYTES, repeating)
     header: list[str] | None = None
     records: list[list[str]] = []

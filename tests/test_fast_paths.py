@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 
 import pandas as pd
 import pytest
@@ -180,6 +181,76 @@ def test_categorical_columns_parse_as_strings_do():
     as_categories = parse_frame(categorical, resource, package)
     assert as_categories[1] == as_strings[1] and len(as_strings[1]) == 2
     pd.testing.assert_frame_equal(as_categories[0], as_strings[0])
+
+
+CELLS = {
+    "code": ["b", "", "01", "1", "é", None, "Z", "01"],
+    "day": ["2024-12-08", "", "2024-02-30", "2024-2-3", None, "2024-11-27", " 2024-12-01", "x"],
+    "until": ["2024-12-08", "", None, "2024-11-27"] * 2,  # pyarrow reads all
+    "count": ["007", "", "-3", "1.0", "99999999999999999999", None, "+4", " 5"],
+    "big": ["9007199254740993", "-9223372036854775808", "", "x"] * 2,
+    "share": ["1.5", " 2", "1e3", "nan", "", ".5", "5.", "0.30000000000000004"],
+    "ratio": ["0.1", "nan", "", "1e3", "inf", None, "-2.5", "1E-2"],  # pyarrow reads all
+}
+SCHEMA = {
+    "fields": [
+        {"name": "code", "type": "string", "constraints": {"enum": ["a", "b"]}},
+        {"name": "day", "type": "date"},
+        {"name": "until", "type": "date"},
+        {"name": "count", "type": "integer"},
+        {"name": "big", "type": "integer"},
+        {"name": "share", "type": "number"},
+        {"name": "ratio", "type": "number"},
+    ]
+}
+
+
+def _stored(cells: list, storage: str) -> pd.Series:
+    if storage == "python":
+        return pd.Series(cells, dtype=pd.StringDtype("python"))
+    import pyarrow as pa
+
+    if storage == "chunked pyarrow":  # as pandas's reader returns long columns
+        chunks = pa.chunked_array([cells[:3], cells[3:7], cells[7:]], type=pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(chunks))
+    return pd.Series(cells, dtype="category")
+
+
+def _reference(cells: list, kind: str) -> pd.Series:
+    """What pandas alone (and Python's int, for integers) makes of the cells."""
+    text = pd.Series(cells, dtype=object).fillna("").astype(str)
+    present = text != ""
+    if kind == "date":
+        dates = pd.to_datetime(text.where(present), format="%Y-%m-%d", errors="coerce")
+        return dates.astype("datetime64[ns]")
+    if kind == "integer":  # Python's int: exact, and out of range beyond 64 bits
+        exact = [int(cell) if re.fullmatch(r"\s*[+-]?[0-9]+\s*", cell) else None for cell in text]
+        fits = [None if n is None or not -(2**63) <= n < 2**63 else n for n in exact]
+        return pd.Series(fits, dtype="Int64")
+    if kind == "number":
+        return pd.to_numeric(text.where(present).str.strip(), errors="coerce").astype("Float64")
+    return text.where(present).astype("string").astype("category")
+
+
+@pytest.mark.parametrize("storage", ["python", "chunked pyarrow", "category"])
+def test_typing_by_pyarrow_agrees_with_pandas(storage):
+    """Codes dictionary-encoded, ISO dates and plain numbers cast by pyarrow: the typed columns
+    equal what pandas alone makes of the same cells, and so do the cells reported as failing."""
+    from syriatl.package import Resource
+
+    package, _ = read_package(ROOT)
+    resource = Resource("cells", ROOT / "cells.csv", "cells.csv", SCHEMA)
+    raw = pd.DataFrame({name: _stored(cells, storage) for name, cells in CELLS.items()})
+    typed, failures = parse_frame(raw, resource, package)
+    expected_failures = []
+    for field in SCHEMA["fields"]:
+        name = field["name"]
+        expected = _reference(CELLS[name], field["type"])
+        pd.testing.assert_series_equal(typed[name], expected, check_names=False)
+        failed = expected.isna() & pd.Series([bool(cell) for cell in CELLS[name]])
+        expected_failures += [(row, name, CELLS[name][row]) for row in failed[failed].index]
+    assert sorted(failures) == sorted(expected_failures)
+    assert {name for _, name, _ in failures} == {"day", "count", "big", "share", "ratio"}
 
 
 @pytest.mark.parametrize("storage", ["python", "pyarrow", "category"])

@@ -109,13 +109,13 @@ def test_text_that_looks_like_numbers_is_kept_as_written(package):
         syriatl.load("events", path=package)
 
 
-def test_codes_read_as_categories_keep_their_text(tmp_path):
-    """Repeating columns are read straight into categoricals; numeric-looking codes stay text."""
+def test_cells_are_read_as_their_exact_text(tmp_path):
+    """A column the reader took for numbers is read again as text: "01" stays "01"."""
     from syriatl.loading import read_text
 
     path = tmp_path / "codes.csv"
     path.write_text("code,n\n01,1\n2,2\n01,3\n,4\n", encoding="utf-8")
-    raw = read_text(path, ["code", "n"], {"code"})
+    raw = read_text(path, ["code", "n"])
     assert raw["code"].astype(object).tolist() == ["01", "2", "01", ""]
     assert raw["n"].astype(object).tolist() == ["1", "2", "3", "4"]  # read again, as text
 

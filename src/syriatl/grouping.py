@@ -46,18 +46,57 @@ def neighbours(values: pd.Series, compare: str) -> np.ndarray:
     return (current == previous) if compare == "eq" else (current > previous)
 
 
-def categorical(values: pd.Series) -> pd.Series:
-    """``values.astype("category")``; pyarrow strings are dictionary-encoded by pyarrow, which
-    hashes them several times faster (the categories keep the order they first appear in)."""
-    if not arrow_backed(values):
-        return values.astype("category")
+def distinct_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, in the order they first appear, and each row's position among them
+    (-1 where missing), as ``pd.factorize`` gives them; pyarrow strings are dictionary-encoded
+    by pyarrow, which hashes them several times faster."""
+    import numpy as np
     import pandas as pd
+
+    if not arrow_backed(values):
+        codes, distinct = pd.factorize(values)
+        return np.asarray(distinct, dtype=object), codes
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.array(values.array)).to_pandas()
-    codes = encoded.array if isinstance(encoded, pd.Series) else encoded  # chunked, or not
-    return pd.Series(codes, index=values.index, name=values.name)
+    encoded = pc.dictionary_encode(pa.array(values.array))
+    if isinstance(encoded, pa.ChunkedArray):
+        if not encoded.num_chunks:
+            return np.array([], dtype=object), np.array([], dtype=np.int32)
+        chunks = encoded.unify_dictionaries().chunks  # then every chunk has one dictionary
+        dictionary = chunks[0].dictionary
+        indices = pa.chunked_array([chunk.indices for chunk in chunks])
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices
+    codes = pc.fill_null(indices, -1).to_numpy()
+    return np.asarray(dictionary.to_pylist(), dtype=object), codes
+
+
+def _offsets(values: pd.Series):
+    """Each chunk of the pyarrow strings ``values``, with its offsets as a numpy view."""
+    import numpy as np
+    import pyarrow as pa
+
+    strings = pa.array(values.array)
+    for chunk in getattr(strings, "chunks", [strings]):
+        if len(chunk):
+            wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=wide)
+            yield chunk, offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+
+
+def filled(values: pd.Series) -> np.ndarray:
+    """Which of the pyarrow strings ``values`` hold something (neither empty nor missing), read
+    from the offsets as a bool array: no string is scanned."""
+    import numpy as np
+
+    parts = []
+    for chunk, offsets in _offsets(values):
+        part = offsets[1:] > offsets[:-1]
+        if chunk.null_count:
+            part &= chunk.is_valid().to_numpy(zero_copy_only=False)
+        parts.append(part)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def first_bytes(values: pd.Series) -> np.ndarray:
@@ -65,14 +104,10 @@ def first_bytes(values: pd.Series) -> np.ndarray:
     read through the offsets: no string is scanned or copied. A one-byte (ASCII) character
     starts a string exactly when its first byte is that character."""
     import numpy as np
-    import pyarrow as pa
 
-    strings = pa.array(values.array)
     parts = []
-    for chunk in getattr(strings, "chunks", [strings]):
-        _, offsets, data = chunk.buffers()
-        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        offsets = np.frombuffer(offsets, dtype=wide)[chunk.offset : chunk.offset + len(chunk) + 1]
+    for chunk, offsets in _offsets(values):
+        data = chunk.buffers()[2]
         first = np.zeros(len(chunk), dtype=np.uint8)
         filled = offsets[1:] > offsets[:-1]
         if data is not None and filled.any():

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from syriatl.package import Package, read_package
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
 
@@ -29,19 +31,30 @@ def list_tables(path: str | Path | None = None) -> list[str]:
 
 
 def _load(package: Package, name: str) -> pd.DataFrame:
-    from syriatl.schemas import parse_frame, repeating_fields
+    return _type(package, name, _read(package, name))
 
+
+def _read(package: Package, name: str) -> pd.DataFrame:
+    """The first stage of loading a table: its cells as text, by pandas's C reader."""
     if name not in package.resources:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
-    raw = read_text(resource.path, resource.field_names, repeating_fields(resource))
+    raw = read_text(resource.path, resource.field_names)
     missing = [field for field in resource.field_names if field not in raw.columns]
     if missing:
         raise ValueError(
             f"{resource.relpath} has no column {', '.join(missing)}; "
             "run `syriatl validate` for all problems"
         )
+    return raw
+
+
+def _type(package: Package, name: str, raw: pd.DataFrame) -> pd.DataFrame:
+    """The second stage: the text typed by the Table Schema, mostly by pyarrow."""
+    from syriatl.schemas import parse_frame
+
+    resource = package.resources[name]
     typed, failures = parse_frame(raw, resource, package)
     if failures:
         index, column, value = failures[0]
@@ -53,31 +66,28 @@ def _load(package: Package, name: str) -> pd.DataFrame:
     return typed  # parse_frame keeps the schema's order of the fields
 
 
-def read_text(path: Path, names: list[str], repeating: set[str]) -> pd.DataFrame:
+def read_text(path: Path, names: list[str]) -> pd.DataFrame:
     """Every cell of the named columns as its exact text ("" when empty).
 
     pandas's C reader is fastest when it infers each column's type (several times faster than
     ``dtype=str``, and than pyarrow's reader on two cores), and it keeps a column as text unless
     every cell looks like a number. Such a column is read again as text, so that "007" stays
-    "007" and "1.0" is not taken for an integer. Dates and codes become categoricals (encoded
-    by pyarrow): each distinct value is then typed once.
+    "007" and "1.0" is not taken for an integer.
 
     Empty cells stay "" rather than missing: the reader keeps a mostly empty column (notes,
     counts) as text, and making them missing in the reader is slower end to end.
     """
     import pandas as pd
 
-    from syriatl.grouping import categorical
-
     read = {"keep_default_na": False, "encoding": "utf-8"}
     raw = pd.read_csv(path, **read)  # usecols would make the C reader twice as slow
     if list(raw.columns) != names:
         raw = raw[[name for name in names if name in raw.columns]]
     inferred = [name for name in raw.columns if not isinstance(raw[name].dtype, pd.StringDtype)]
-    if inferred:
+    if inferred and len(raw):
         raw[inferred] = pd.read_csv(path, dtype=str, **read)[inferred]
-    for name in repeating & set(raw.columns):
-        raw[name] = categorical(raw[name])
+    elif inferred:  # a header alone: there is no cell to read again
+        raw[inferred] = raw[inferred].astype(str)
     return raw
 
 
@@ -92,19 +102,43 @@ def load(name: str, *, path: str | Path | None = None) -> pd.DataFrame:
 def load_package(*, path: str | Path | None = None) -> dict[str, pd.DataFrame]:
     """Every table, by name, as typed DataFrames.
 
-    Two tables are read at once, largest first: pandas's C reader and pyarrow let go of the
-    interpreter while they parse and hash, so a second thread keeps a second core busy (about
-    a sixth faster at a million events). An error is raised for the first failing table in
-    the descriptor's order, as reading one by one would raise it.
+    Small tables are loaded first, one by one. The large ones then go through a two-stage
+    pipeline, largest first: one thread reads a CSV while another types the table read before
+    it. Typing a large table is mostly pyarrow's work, which lets go of the interpreter, so it
+    hides behind the reading. Typing a small table is mostly pandas's own Python, which would
+    stall the reader (pandas's C reader takes the interpreter back at every block of a file),
+    so it is not overlapped. An error is raised for the first failing table in the
+    descriptor's order, as loading one by one would raise it.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     package = _package(path)
-    names = list(package.resources)
-    largest_first = sorted(names, key=lambda name: -_size(package.resources[name].path))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        loading = {name: pool.submit(_load, package, name) for name in largest_first}
-        return {name: loading[name].result() for name in names}
+    sizes = {name: _size(resource.path) for name, resource in package.resources.items()}
+    large = sorted((name for name in sizes if sizes[name] >= SMALL), key=lambda n: -sizes[n])
+    loaded = {name: _attempt(_load, package, name) for name in sizes if name not in large}
+    with ThreadPoolExecutor(1) as reader, ThreadPoolExecutor(1) as typist:
+        read = {name: reader.submit(_read, package, name) for name in large}
+
+        def type_when_read(name: str) -> pd.DataFrame:
+            return _type(package, name, read[name].result())
+
+        loaded |= {name: typist.submit(type_when_read, name) for name in large}
+        return {name: loaded[name].result() for name in package.resources}
+
+
+SMALL = 1 << 20  # bytes: a table this small is read and typed in milliseconds
+
+
+def _attempt(function, *args) -> Future:
+    """Call ``function`` now; its result, or its error, is kept to be raised in turn."""
+    from concurrent.futures import Future
+
+    done = Future()
+    try:
+        done.set_result(function(*args))
+    except Exception as error:
+        done.set_exception(error)
+    return done
 
 
 def _size(path: Path) -> int:

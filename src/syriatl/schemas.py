@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from syriatl.package import Package, Resource
@@ -78,91 +79,138 @@ def parse_frame(
             continue
         column = raw[name]
         dtype = pandas_dtype(field, name in codes)
-        if not isinstance(column.dtype, pd.CategoricalDtype):
-            value, bad = parse_column(column.astype("string"), field, dtype)
+        if dtype == "category":  # any string is a code: nothing fails
+            value, bad = _category(column), None
+        elif not isinstance(column.dtype, pd.CategoricalDtype):
+            value, bad = parse_column(_as_string(column), field, dtype)
         else:  # each category is typed once; code -1, a missing cell, stays missing
             positions = column.cat.codes.to_numpy()
             distinct = pd.Series(column.cat.categories.astype(str), dtype="string")
             value, bad = parse_column(distinct, field, dtype)
-            if dtype == "category":
-                taken = np.append(value.cat.codes.to_numpy(), -1)[positions]
-                array = pd.Categorical.from_codes(taken, dtype=value.dtype)
+            if dtype.startswith("datetime64"):  # numpy takes in one pass; pandas masks
+                array = np.append(value.to_numpy(), np.datetime64("NaT"))[positions]
             else:
                 array = value.array.take(positions, allow_fill=True)
             value = pd.Series(array, index=raw.index, name=name)
-            if bad is not None and bad.any():
-                bad = np.append(bad.to_numpy(dtype=bool), False)[positions]
-            else:
-                bad = None
+            bad = np.append(bad, False)[positions] if bad is not None and bad.any() else None
         if bad is not None and bad.any():
-            failures.extend(
-                (index, name, str(column[index])) for index in raw.index[np.asarray(bad)]
-            )
+            failures.extend((index, name, str(column[index])) for index in raw.index[bad])
         typed[name] = value
-    frame = pd.DataFrame(typed, index=raw.index)
+    frame = pd.DataFrame(typed, index=raw.index, copy=False)
     return frame, failures
 
 
-def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, pd.Series | None]:
-    """Type one column of strings; returns the values and which present cells failed (or None
-    when none can fail)."""
+def _as_string(column: pd.Series) -> pd.Series:
+    """``column.astype("string")``; pyarrow strings are wrapped as they are, several times
+    faster than pandas's conversion."""
+    import pandas as pd
+
+    from syriatl.grouping import arrow_backed
+
+    if not arrow_backed(column) or isinstance(column.dtype, pd.CategoricalDtype):
+        return column.astype("string")
+    import pyarrow as pa
+
+    strings = pd.arrays.ArrowStringArray(pa.array(column.array))
+    return pd.Series(strings, index=column.index, name=column.name)
+
+
+def _category(column: pd.Series) -> pd.Series:
+    """A code column as a categorical of its non-empty strings, sorted as ``astype("category")``
+    sorts them. Only the distinct strings are sorted; each row's code is then looked up in one
+    array operation."""
+    import numpy as np
+    import pandas as pd
+
+    from syriatl.grouping import distinct_codes
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.asarray(column.cat.categories.astype(str), dtype=object)
+        codes = column.cat.codes.to_numpy()
+    else:
+        names, codes = distinct_codes(_as_string(column))
+    kept = np.flatnonzero(names != "")
+    order = kept[np.argsort(names[kept], kind="stable")]
+    width = next(w for w in (np.int8, np.int16, np.int32, np.int64) if len(order) < np.iinfo(w).max)
+    recode = np.full(len(names) + 1, -1, dtype=width)  # the last entry serves code -1, missing
+    recode[order] = np.arange(len(order))
+    dtype = pd.CategoricalDtype(pd.Index(names[order], dtype="string"))
+    array = pd.Categorical.from_codes(recode[codes], dtype=dtype, validate=False)
+    return pd.Series(array, index=column.index, name=column.name)
+
+
+def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, np.ndarray | None]:
+    """Type one column of strings; returns the values and which present cells failed, as a bool
+    array (or None when none can fail)."""
     import pandas as pd
 
     present = _present(text)
     kind = field.get("type", "string")
     if kind == "date":
-        # a strict ISO format: "27/11/2024" and "2024-02-30" fail instead of being guessed
-        value = pd.to_datetime(text.where(present), format=DATE_FORMAT, errors="coerce")
-        value = value.astype(dtype)
-    elif kind == "integer":
-        # digits only, as frictionless reads integers: "1.0" and "1e3" are not integers
+        value = _iso_dates(text, present)
+        if value is None:
+            # a strict ISO format: "27/11/2024" and "2024-02-30" fail instead of being guessed
+            value = pd.to_datetime(text.where(present), format=DATE_FORMAT, errors="coerce")
+            value = value.astype(dtype)
+    elif kind in ("integer", "number"):
         # only the cells that hold something are parsed: most counts are empty
+        integer = kind == "integer"
         cells = text[present]
-        parsed = _plain_numbers(cells, INTEGER)
-        if parsed is None:
-            digits = cells.str.strip().str.fullmatch(INTEGER).fillna(False).astype(bool)
-            parsed = pd.to_numeric(cells.where(digits), errors="coerce")
-        value = _scatter(parsed, present, dtype)
-    elif kind == "number":
-        cells = text[present]
-        parsed = _plain_numbers(cells, DECIMAL)
-        if parsed is None:
+        numbers = _plain_numbers(cells, INTEGER if integer else DECIMAL)
+        missing = None
+        if numbers is None and integer:
+            numbers, missing = _exact_integers(cells)
+        elif numbers is None:
             parsed = pd.to_numeric(cells.str.strip(), errors="coerce")
-        value = _scatter(parsed, present, dtype)
+            missing = parsed.isna().to_numpy()
+            numbers = parsed.fillna(0).to_numpy(dtype="float64")
+        value = _scatter(numbers, missing, present, text.index)
     elif kind == "boolean":
         mapping = {"true": True, "false": False, "True": True, "False": False}
         value = text.map(mapping).astype(dtype)
     else:  # every present string is a string: nothing fails
-        return blank_to_missing(text, present).astype(dtype), None
-    return value, present & value.isna()
+        value = blank_to_missing(text, present)
+        return (value if value.dtype == dtype else value.astype(dtype)), None
+    return value, present & value.isna().to_numpy()
 
 
 INTEGER = r"[+-]?[0-9]+"
 DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 
 
-def _present(text: pd.Series) -> pd.Series:
-    """Which cells hold something: not missing and not empty (for pyarrow strings, read from
-    the offsets)."""
-    import pandas as pd
+def _present(text: pd.Series) -> np.ndarray:
+    """Which cells hold something (not missing, not empty), as a bool array; for pyarrow
+    strings, read from the offsets."""
+    from syriatl.grouping import arrow_backed, filled
 
+    if arrow_backed(text):
+        return filled(text)
+    return (text.notna() & (text != "")).to_numpy(dtype=bool)
+
+
+def _iso_dates(text: pd.Series, present: np.ndarray) -> pd.Series | None:
+    """pyarrow strings parsed as dates by pyarrow, which takes only a real date written
+    YYYY-MM-DD, as the strict format does; None when any cell is anything else, and pandas
+    then finds which."""
     from syriatl.grouping import arrow_backed
 
     if not arrow_backed(text):
-        return text.notna() & (text != "")
+        return None
+    import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    filled = pc.greater(pc.binary_length(pa.array(text.array)), 0)
-    return pd.Series(pc.fill_null(filled, False).to_numpy(zero_copy_only=False), index=text.index)
+    try:
+        dates = pa.array(blank_to_missing(text, present).array).cast(pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    nanoseconds = dates.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    return pd.Series(nanoseconds, index=text.index, name=text.name)
 
 
-def _plain_numbers(cells: pd.Series, pattern: str) -> pd.Series | None:
+def _plain_numbers(cells: pd.Series, pattern: str) -> np.ndarray | None:
     """``cells`` parsed by pyarrow when every one is a plain decimal (``pattern``: no spaces,
     no exponent), else None and pandas parses them. pyarrow rounds as Python's ``float()``
     does; an integer too big for 64 bits also gives None."""
-    import pandas as pd
-
     from syriatl.grouping import arrow_backed
 
     if not arrow_backed(cells):
@@ -178,27 +226,45 @@ def _plain_numbers(cells: pd.Series, pattern: str) -> pd.Series | None:
         numbers = pc.cast(strings, kind)
     except pa.ArrowInvalid:
         return None
-    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=cells.index)
+    return numbers.to_numpy(zero_copy_only=False)
 
 
-def _scatter(parsed: pd.Series, present: pd.Series, dtype: str) -> pd.Series:
-    """A nullable Int64 or Float64 column: ``parsed`` where ``present`` is true, else missing."""
+def _exact_integers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of digits (a sign and spaces around allowed, as frictionless reads integers: not
+    "1.0" nor "1e3") as int64, read exactly by Python's ``int``; the others are missing, and so
+    is an integer beyond 64 bits. Taken only when pyarrow refuses a cell, so the loop is rare."""
+    import re
+
+    import numpy as np
+
+    digits = re.compile(INTEGER).fullmatch
+    numbers = np.zeros(len(cells), dtype=np.int64)
+    missing = np.ones(len(cells), dtype=bool)
+    for row, cell in enumerate(cells.str.strip().tolist()):
+        if digits(cell) and -(2**63) <= (number := int(cell)) < 2**63:
+            numbers[row], missing[row] = number, False
+    return numbers, missing
+
+
+def _scatter(
+    numbers: np.ndarray, missing: np.ndarray | None, present: np.ndarray, index: pd.Index
+) -> pd.Series:
+    """A nullable Int64 (from int64 ``numbers``) or Float64 column: ``numbers`` where
+    ``present`` is true and they are not ``missing``; missing elsewhere."""
     import numpy as np
     import pandas as pd
 
-    where = present.to_numpy(dtype=bool)
-    if dtype == "Int64":
-        kind, array = "int64", pd.arrays.IntegerArray
-    else:
-        kind, array = "float64", pd.arrays.FloatingArray
-    values = np.zeros(len(where), dtype=kind)
-    values[where] = parsed.fillna(0).to_numpy(dtype=kind)
-    missing = ~where
-    missing[where] = parsed.isna().to_numpy()
-    return pd.Series(array(values, missing), index=present.index)
+    integer = numbers.dtype.kind in "iu"
+    values = np.zeros(len(present), dtype="int64" if integer else "float64")
+    values[present] = numbers
+    unset = ~present
+    if missing is not None:
+        unset[present] = missing
+    array = pd.arrays.IntegerArray if integer else pd.arrays.FloatingArray
+    return pd.Series(array(values, unset), index=index)
 
 
-def blank_to_missing(text: pd.Series, present: pd.Series) -> pd.Series:
+def blank_to_missing(text: pd.Series, present: np.ndarray) -> pd.Series:
     """``text.where(present)``. For pyarrow strings, only the validity bitmap is rebuilt: the
     strings are not copied, where pandas's masked assignment copies every one of them."""
     import numpy as np
@@ -212,7 +278,7 @@ def blank_to_missing(text: pd.Series, present: pd.Series) -> pd.Series:
         return text.where(present)
     import pyarrow as pa
 
-    keep = present.to_numpy(dtype=bool)
+    keep = present
     strings = pa.array(text.array)
     chunks, start = [], 0
     for chunk in getattr(strings, "chunks", [strings]):

@@ -8,7 +8,8 @@ For every size, a seeded copy of the package is generated (benchmarks/generate.p
 - ``syriatl validate`` against ``frictionless validate`` on the same copy: both command lines,
   as users run them, in fresh processes; wall and CPU time, peak memory, and both verdicts;
 - ``syriatl.load_package()`` against a bare ``pandas.read_csv`` of the same files, each in a
-  fresh process that has already imported what it needs, so only the reading is timed;
+  fresh process that has already imported what it needs (pandas; and syriatl's modules that
+  loading imports when first called), so only the reading is timed;
 - ``import syriatl`` against ``import pandas``, each in a fresh interpreter;
 - scaling: syriatl's validate time at the largest size over that at the smallest, against the
   ratio of their event counts.
@@ -167,7 +168,7 @@ def bench_validate(package: Path, repeat: int, frictionless_repeat: int, timeout
 LOAD = """
 import json, sys, time
 import pandas as pd
-import syriatl.loading
+import syriatl.grouping, syriatl.loading, syriatl.schemas
 from syriatl.package import read_package
 package, _ = read_package(sys.argv[2])
 paths = [resource.path for resource in package.resources.values()]

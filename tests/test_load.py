@@ -140,20 +140,38 @@ def test_load_refuses_a_missing_column(package):
         syriatl.load("events", path=package)
 
 
-def test_load_package_reports_the_first_broken_table_in_the_descriptors_order(package):
-    """Tables are read two at a time, largest first; the error is still the one that reading
-    them one by one, in the descriptor's order, would raise first."""
+@pytest.mark.parametrize(
+    "broken, small",
+    [
+        (("actors", "places"), 0),  # every table through the reader-typist pipeline
+        (("actors", "places"), 1 << 30),  # every table loaded one by one
+        (("actors", "places"), "between"),  # places through the pipeline, actors by itself
+        (("events", "actors"), "between"),  # the pipeline's table comes first in the descriptor
+    ],
+    ids=["pipeline", "one by one", "both", "pipeline first"],
+)
+def test_load_package_reports_the_first_broken_table_in_the_descriptors_order(
+    package, monkeypatch, broken, small
+):
+    """Small tables are loaded first and the large ones, largest first, in a pipeline; the
+    error is still the one that loading them one by one, in the descriptor's order, would raise
+    first."""
     from conftest import read_rows, write_rows
 
-    for name, dropped in (("actors", "name_ar"), ("places", "name_ar")):  # places is larger
+    import syriatl.loading
+
+    dropped = {"actors": "name_ar", "places": "name_ar", "events": "notes"}
+    for name in broken:
         rows = read_rows(package, name)
-        header = [column for column in rows[0] if column != dropped]
+        header = [column for column in rows[0] if column != dropped[name]]
         write_rows(package, name, [{k: row[k] for k in header} for row in rows], header)
-    sizes = {
-        name: (package / "data" / f"{name}.csv").stat().st_size for name in ("actors", "places")
-    }
-    assert sizes["places"] > sizes["actors"]
-    with pytest.raises(ValueError, match=r"actors\.csv has no column name_ar"):
+    size = {name: (package / "data" / f"{name}.csv").stat().st_size for name in broken}
+    if small == "between":
+        assert size[broken[1]] != size[broken[0]]
+        small = max(size.values())  # the larger of the two goes through the pipeline
+    monkeypatch.setattr(syriatl.loading, "SMALL", small)
+    first = broken[0]
+    with pytest.raises(ValueError, match=rf"{first}\.csv has no column {dropped[first]}"):
         syriatl.load_package(path=package)
     tables = syriatl.load_package()  # and the shipped package loads whole, in order
     assert list(tables) == [r["name"] for r in DESCRIPTOR["resources"]]

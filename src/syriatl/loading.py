@@ -83,7 +83,7 @@ def read_text(path: Path, names: list[str]) -> pd.DataFrame:
     raw = pd.read_csv(path, **read)  # usecols would make the C reader twice as slow
     if list(raw.columns) != names:
         raw = raw[[name for name in names if name in raw.columns]]
-    inferred = [name for name in raw.columns if not isinstance(raw[name].dtype, pd.StringDtype)]
+    inferred = [name for name, kind in raw.dtypes.items() if not isinstance(kind, pd.StringDtype)]
     if inferred and len(raw):
         raw[inferred] = pd.read_csv(path, dtype=str, **read)[inferred]
     elif inferred:  # a header alone: there is no cell to read again

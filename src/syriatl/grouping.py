@@ -109,9 +109,9 @@ def first_bytes(values: pd.Series) -> np.ndarray:
     for chunk, offsets in _offsets(values):
         data = chunk.buffers()[2]
         first = np.zeros(len(chunk), dtype=np.uint8)
-        filled = offsets[1:] > offsets[:-1]
-        if data is not None and filled.any():
-            first[filled] = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][filled]]
+        nonempty = offsets[1:] > offsets[:-1]
+        if data is not None and nonempty.any():
+            first[nonempty] = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][nonempty]]
         if chunk.null_count:
             first[~chunk.is_valid().to_numpy(zero_copy_only=False)] = 0
         parts.append(first)

@@ -71,8 +71,8 @@ def read_text(path: Path, names: list[str]) -> pd.DataFrame:
 
     pandas's C reader is fastest when it infers each column's type (several times faster than
     ``dtype=str``, and than pyarrow's reader on two cores), and it keeps a column as text unless
-    every cell looks like a number. Such a column is read again as text, so that "007" stays
-    "007" and "1.0" is not taken for an integer.
+    every cell looks like a number. A file with such a column is read again as text, so that
+    "007" stays "007" and "1.0" is not taken for an integer.
 
     Empty cells stay "" rather than missing: the reader keeps a mostly empty column (notes,
     counts) as text, and making them missing in the reader is slower end to end.
@@ -81,13 +81,10 @@ def read_text(path: Path, names: list[str]) -> pd.DataFrame:
 
     read = {"keep_default_na": False, "encoding": "utf-8"}
     raw = pd.read_csv(path, **read)  # usecols would make the C reader twice as slow
+    if not all(isinstance(kind, pd.StringDtype) for kind in raw.dtypes):
+        raw = pd.read_csv(path, dtype=str, **read)
     if list(raw.columns) != names:
         raw = raw[[name for name in names if name in raw.columns]]
-    inferred = [name for name, kind in raw.dtypes.items() if not isinstance(kind, pd.StringDtype)]
-    if inferred and len(raw):
-        raw[inferred] = pd.read_csv(path, dtype=str, **read)[inferred]
-    elif inferred:  # a header alone: there is no cell to read again
-        raw[inferred] = raw[inferred].astype(str)
     return raw
 
 

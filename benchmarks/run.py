@@ -258,7 +258,7 @@ def run(
     *,
     seed: int = 0,
     workdir: Path = Path("/tmp/syriatl-benchmarks"),
-    repeat: int = 3,
+    repeat: int = 5,
     frictionless_repeat: int = 1,
     frictionless_timeout: float | None = None,
     import_repeat: int = 15,
@@ -390,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/syriatl-benchmarks"))
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--frictionless-repeat", type=int, default=1)
     parser.add_argument("--frictionless-timeout", type=float, default=None, help="seconds")
     parser.add_argument("--import-repeat", type=int, default=15)

@@ -73,6 +73,15 @@ def test_text_in_integer_column(package):
     assert_reported(package, "type-error", "events", row, "fatalities")
 
 
+def test_integer_beyond_64_bits_is_a_type_error(package):
+    """An Int64 column cannot hold it: reported, never wrapped round to a negative number."""
+    row = set_cell(package, "events", 0, "fatalities", "99999999999999999999")
+    match = assert_reported(package, "type-error", "events", row, "fatalities")
+    assert "99999999999999999999" in match.message
+    with pytest.raises(ValueError, match=r"'99999999999999999999' in column fatalities"):
+        syriatl.load("events", path=package)
+
+
 def test_pattern_constraint(package):
     rows = read_rows(package, "actor_aliases")
     row = set_cell(package, "actor_aliases", 0, "language", "English")

@@ -141,7 +141,7 @@ def _attempt(function, *args) -> Future:
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
-    except OSError:  # a missing file sorts last; its reader reports it
+    except OSError:  # a missing file counts as small; its reader reports it
         return 0
 
 

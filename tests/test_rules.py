@@ -82,6 +82,16 @@ def test_integer_beyond_64_bits_is_a_type_error(package):
         syriatl.load("events", path=package)
 
 
+@pytest.mark.parametrize("day", ["1000-01-01", "3000-01-01"])
+def test_day_beyond_nanoseconds_is_a_type_error(package, day):
+    """A real day that datetime64[ns] cannot hold is reported and refused, never a crash."""
+    row = set_cell(package, "events", 0, "date", day)
+    match = assert_reported(package, "type-error", "events", row, "date")
+    assert day in match.message and "2262-04-11" in match.message
+    with pytest.raises(ValueError, match=rf"'{day}' in column date"):
+        syriatl.load("events", path=package)
+
+
 def test_pattern_constraint(package):
     rows = read_rows(package, "actor_aliases")
     row = set_cell(package, "actor_aliases", 0, "language", "English")

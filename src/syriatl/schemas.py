@@ -151,7 +151,8 @@ def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, n
         if value is None:
             # a strict ISO format: "27/11/2024" and "2024-02-30" fail instead of being guessed
             value = pd.to_datetime(text.where(present), format=DATE_FORMAT, errors="coerce")
-            value = value.astype(dtype)
+            # and so does a day that datetime64[ns] cannot hold: before 1677-09-22, after 2262
+            value = value.where(value.between(pd.Timestamp.min, pd.Timestamp.max)).astype(dtype)
     elif kind in ("integer", "number"):
         # only the cells that hold something are parsed: most counts are empty
         integer = kind == "integer"
@@ -190,8 +191,8 @@ def _present(text: pd.Series) -> np.ndarray:
 
 def _iso_dates(text: pd.Series, present: np.ndarray) -> pd.Series | None:
     """pyarrow strings parsed as dates by pyarrow, which takes only a real date written
-    YYYY-MM-DD, as the strict format does; None when any cell is anything else, and pandas
-    then finds which."""
+    YYYY-MM-DD, as the strict format does; None when any cell is anything else or a day that
+    datetime64[ns] cannot hold, and pandas then finds which."""
     from syriatl.grouping import arrow_backed
 
     if not arrow_backed(text):
@@ -201,9 +202,9 @@ def _iso_dates(text: pd.Series, present: np.ndarray) -> pd.Series | None:
 
     try:
         dates = pa.array(blank_to_missing(text, present).array).cast(pa.date32())
+        nanoseconds = dates.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    nanoseconds = dates.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     return pd.Series(nanoseconds, index=text.index, name=text.name)
 
 

@@ -229,7 +229,11 @@ def check_table(
     bad_cells = set()
     for index, column, value in failures:
         kind = field_of[column].get("type", "string")
-        hint = " (YYYY-MM-DD, a real calendar day)" if kind == "date" else ""
+        hint = (
+            " (YYYY-MM-DD, a real calendar day from 1677-09-22 to 2262-04-11)"
+            if kind == "date"
+            else ""
+        )
         problems.append(
             Problem(
                 resource.name,

@@ -90,6 +90,35 @@ def test_fast_path_agrees_with_the_csv_module():
     assert taken > 300  # the fuzzing reaches the fast path, not only the fallback
 
 
+# what pandas's C reader may read otherwise than the csv module: other line ends, a byte-order
+# mark, cells it might take for numbers or missing values
+LOADING_PIECES = ["\r", "\r\n", "\ufeff", "\u2028", "\x0b", "\x1c", "\x85", "01", "1.0", "NA", "#"]
+
+
+def test_small_reader_agrees_with_pandas(tmp_path):
+    """read_small (the csv module, for loading small tables) returns only what loading's pandas
+    reader returns for the same file, cell for cell; else None, and pandas reads the file."""
+    from syriatl.loading import read_small, read_text
+
+    rng = random.Random(11)
+    path, taken = tmp_path / "table.csv", 0
+    for _ in range(4000):
+        text = random_csv(rng)
+        if rng.random() < 0.3:
+            position = rng.randint(0, len(text))
+            text = text[:position] + rng.choice(LOADING_PIECES) + text[position:]
+        path.write_bytes(text.encode("utf-8"))
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+        fast = read_small(path, header)
+        if fast is None:
+            continue
+        taken += 1
+        raw = read_text(path, header)  # raises if pandas cannot read what read_small read
+        assert list(raw.columns) == header, repr(text)
+        assert fast == {name: raw[name].astype(object).tolist() for name in header}, repr(text)
+    assert taken > 200  # the fuzzing reaches the fast path, not only the fallback
+
+
 def test_quoted_line_ends_read_right_across_the_readers_blocks():
     """A file of several megabytes is read in blocks, in parallel; a quoted cell holding a line
     end (or a doubled quote) must never be cut where a block ends."""
@@ -202,6 +231,10 @@ CELLS = {
     "big": ["9007199254740993", "-9223372036854775808", "", "x"] * 2,
     "share": ["1.5", " 2", "1e3", "nan", "", ".5", "5.", "0.30000000000000004"],
     "ratio": ["0.1", "nan", "", "1e3", "inf", None, "-2.5", "1E-2"],  # pyarrow reads all
+    # every cell plain: a small table's lists are typed in Python
+    "whole": ["007", "", "-3", "+4", "9223372036854775807", "-9223372036854775808", None, "0"],
+    "part": ["1.5", ".5", "5.", "", "0.30000000000000004", "-2", "+0.1", "1"],
+    "note": ["a", "", " b ", "é", None, "a", "Z", "01"],
 }
 SCHEMA = {
     "fields": [
@@ -213,11 +246,17 @@ SCHEMA = {
         {"name": "big", "type": "integer"},
         {"name": "share", "type": "number"},
         {"name": "ratio", "type": "number"},
+        {"name": "whole", "type": "integer"},
+        {"name": "part", "type": "number"},
+        {"name": "note", "type": "string"},
     ]
 }
+PLAIN = {"code", "until", "whole", "part", "note"}
 
 
-def _stored(cells: list, storage: str) -> pd.Series:
+def _stored(cells: list, storage: str) -> pd.Series | list:
+    if storage == "lists":  # as read_small reads a small table: no missing, only empty cells
+        return [cell or "" for cell in cells]
     if storage == "python":
         return pd.Series(cells, dtype=pd.StringDtype("python"))
     import pyarrow as pa
@@ -228,7 +267,7 @@ def _stored(cells: list, storage: str) -> pd.Series:
     return pd.Series(cells, dtype="category")
 
 
-def _reference(cells: list, kind: str) -> pd.Series:
+def _reference(cells: list, kind: str, code: bool) -> pd.Series:
     """What pandas alone (and Python's int, for integers) makes of the cells."""
     text = pd.Series(cells, dtype=object).fillna("").astype(str)
     present = text != ""
@@ -242,23 +281,33 @@ def _reference(cells: list, kind: str) -> pd.Series:
         return pd.Series(fits, dtype="Int64")
     if kind == "number":
         return pd.to_numeric(text.where(present).str.strip(), errors="coerce").astype("Float64")
-    return text.where(present).astype("string").astype("category")
+    strings = text.where(present).astype("string")
+    return strings.astype("category") if code else strings
 
 
-@pytest.mark.parametrize("storage", ["python", "chunked pyarrow", "category"])
+@pytest.mark.parametrize("storage", ["python", "chunked pyarrow", "category", "lists"])
 def test_typing_by_pyarrow_agrees_with_pandas(storage):
-    """Codes dictionary-encoded, ISO dates and plain numbers cast by pyarrow: the typed columns
-    equal what pandas alone makes of the same cells, and so do the cells reported as failing."""
+    """Codes dictionary-encoded, ISO dates and plain numbers cast by pyarrow, or a small
+    table's plain cells typed in Python: the typed columns equal what pandas alone makes of the
+    same cells, and so do the cells reported as failing."""
     from syriatl.package import Resource
+    from syriatl.schemas import _typed_cells, code_fields, pandas_dtype
 
     package, _ = read_package(ROOT)
     resource = Resource("cells", ROOT / "cells.csv", "cells.csv", SCHEMA)
-    raw = pd.DataFrame({name: _stored(cells, storage) for name, cells in CELLS.items()})
+    raw = {name: _stored(cells, storage) for name, cells in CELLS.items()}
+    if storage != "lists":
+        raw = pd.DataFrame(raw)
     typed, failures = parse_frame(raw, resource, package)
+    codes = code_fields(resource, package)
     expected_failures = []
     for field in SCHEMA["fields"]:
         name = field["name"]
-        expected = _reference(CELLS[name], field["type"])
+        if storage == "lists":  # the plain columns, and only they, are typed in Python
+            dtype = pandas_dtype(field, name in codes)
+            in_python = _typed_cells(raw[name], field, dtype) is not None
+            assert in_python == (name in PLAIN), name
+        expected = _reference(CELLS[name], field["type"], name in codes)
         pd.testing.assert_series_equal(typed[name], expected, check_names=False)
         failed = expected.isna() & pd.Series([bool(cell) for cell in CELLS[name]])
         expected_failures += [(row, name, CELLS[name][row]) for row in failed[failed].index]

@@ -130,6 +130,21 @@ def test_empty_text_is_missing_and_nothing_else_is(package):
     assert events["notes"][kept].tolist() == raw["notes"][kept].tolist()
 
 
+def test_small_table_types_and_refuses_cells_as_a_large_one_does(package):
+    """A small table is read by the csv module and typed in Python while its cells are plain;
+    a cell that is not plain is typed, or refused, as pandas's path types it."""
+    from syriatl.loading import TINY, read_small
+
+    path = package / "data" / "date_precisions.csv"
+    assert path.stat().st_size < TINY
+    set_cell(package, "date_precisions", 0, "acled_time_precision", " 7")
+    assert read_small(path, ["code", "acled_time_precision"]) is not None  # the csv module read
+    assert syriatl.load("date_precisions", path=package)["acled_time_precision"].iloc[0] == 7
+    row = set_cell(package, "date_precisions", 1, "acled_time_precision", "two")
+    with pytest.raises(ValueError, match=rf"'two' in column acled_time_precision, row {row}"):
+        syriatl.load("date_precisions", path=package)
+
+
 def test_load_refuses_a_missing_column(package):
     from conftest import read_rows, write_rows
 

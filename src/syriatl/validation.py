@@ -221,7 +221,7 @@ def check_table(
     raw: pd.DataFrame, resource: Resource, package: Package
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Type each cell and check each column's constraints; returns the typed frame."""
-    from syriatl.schemas import parse_frame
+    from syriatl.schemas import DAYS, parse_frame
 
     problems: list[Problem] = []
     typed, failures = parse_frame(raw, resource, package)
@@ -229,11 +229,8 @@ def check_table(
     bad_cells = set()
     for index, column, value in failures:
         kind = field_of[column].get("type", "string")
-        hint = (
-            " (YYYY-MM-DD, a real calendar day from 1677-09-22 to 2262-04-11)"
-            if kind == "date"
-            else ""
-        )
+        hint = f" (YYYY-MM-DD, a real calendar day from {DAYS[0]} to {DAYS[1]})"
+        hint = hint if kind == "date" else ""
         problems.append(
             Problem(
                 resource.name,

@@ -35,7 +35,8 @@ def _load(package: Package, name: str) -> pd.DataFrame:
 
 
 def _read(package: Package, name: str) -> pd.DataFrame:
-    """The first stage of loading a table: its cells as text, by pandas's C reader."""
+    """The first stage of loading a table: its cells as text, by Python's csv module for a
+    file under ``TINY`` bytes (:func:`read_small`), else by pandas's C reader."""
     if name not in package.resources:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")

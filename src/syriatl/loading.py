@@ -34,7 +34,7 @@ def _load(package: Package, name: str) -> pd.DataFrame:
     return _type(package, name, _read(package, name))
 
 
-def _read(package: Package, name: str) -> pd.DataFrame:
+def _read(package: Package, name: str) -> pd.DataFrame | dict[str, list[str]]:
     """The first stage of loading a table: its cells as text, by Python's csv module for a
     file under ``TINY`` bytes (:func:`read_small`), else by pandas's C reader."""
     if name not in package.resources:
@@ -55,8 +55,8 @@ def _read(package: Package, name: str) -> pd.DataFrame:
     return raw
 
 
-def _type(package: Package, name: str, raw: pd.DataFrame) -> pd.DataFrame:
-    """The second stage: the text typed by the Table Schema, mostly by pyarrow."""
+def _type(package: Package, name: str, raw: pd.DataFrame | dict[str, list[str]]) -> pd.DataFrame:
+    """The second stage: the text typed by its Table Schema (``schemas.parse_frame``)."""
     from syriatl.schemas import parse_frame
 
     resource = package.resources[name]

@@ -61,7 +61,7 @@ def repeating_fields(resource: Resource) -> set[str]:
 
 
 def parse_frame(
-    raw: pd.DataFrame, resource: Resource, package: Package
+    raw: pd.DataFrame | dict[str, list[str]], resource: Resource, package: Package
 ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """Type a frame of strings (an empty string or a missing value = missing) by its Table Schema.
 
@@ -74,8 +74,8 @@ def parse_frame(
     import numpy as np
     import pandas as pd
 
-    small = isinstance(raw, dict)
-    index = pd.RangeIndex(len(next(iter(raw.values()), []))) if small else raw.index
+    lists = isinstance(raw, dict)
+    index = pd.RangeIndex(len(next(iter(raw.values()), []))) if lists else raw.index
     codes = code_fields(resource, package)
     typed = {}
     failures: list[tuple[int, str, str]] = []

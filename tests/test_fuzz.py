@@ -118,6 +118,43 @@ def test_bad_cells_are_reported_where_they_are(fresh, column, value, index):
         )
 
 
+def _typed_columns() -> list[tuple[str, str, str]]:
+    columns = []
+    for table in TABLES:
+        schema = json.loads((ROOT / "schemas" / f"{table}.json").read_text())
+        for field in schema["fields"]:
+            if field.get("type") in ("date", "integer", "number"):
+                columns.append((table, field["name"], field["type"]))
+    return columns
+
+
+@settings(SETTINGS, max_examples=30)
+@given(
+    target=st.sampled_from(_typed_columns()),
+    day=st.dates(),
+    integer=st.integers(),
+    number=st.floats(),
+    index=st.integers(min_value=0, max_value=50),
+)
+def test_any_well_written_value_is_validated_and_loaded_or_refused(
+    fresh, target, day, integer, number, index
+):
+    """Any day of the calendar, any integer, any float (inf and nan too), written in the
+    field's own format: validate answers, and load() refuses the cell exactly when validate
+    reports it as not of its type."""
+    root = fresh()
+    table, column, kind = target
+    rows = read_rows(root, table)
+    value = {"date": day.isoformat(), "integer": str(integer), "number": repr(number)}[kind]
+    row = set_cell(root, table, index % len(rows), column, value)
+    report = answers(root)
+    if any(p.rule == "type-error" and (p.row, p.column) == (row, column) for p in report.problems):
+        with pytest.raises(ValueError, match=f"first {value!r} in column {column}, row {row}"):
+            syriatl.load(table, path=root)
+    else:
+        assert len(syriatl.load(table, path=root)) == len(rows)
+
+
 @SETTINGS
 @given(
     table=st.sampled_from(TABLES),

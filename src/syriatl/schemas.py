@@ -236,7 +236,8 @@ def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, n
         value = text.map(mapping).astype(dtype)
     else:  # every present string is a string: nothing fails
         value = blank_to_missing(text, present)
-        return (value if value.dtype == dtype else value.astype(dtype)), None
+        target = pd.api.types.pandas_dtype(dtype)  # "string": in pandas's default storage
+        return (value if value.dtype == target else value.astype(target)), None
     return value, present & value.isna().to_numpy()
 
 

@@ -327,6 +327,7 @@ def test_positions_in_every_storage(storage):
         ["a", "b", None, "b"], dtype=pd.StringDtype("python" if storage == "python" else "pyarrow")
     )
     assert positions(keys, index).tolist() == [1, 0, -1, -1, 1]
+    assert positions(keys, index[:0]).tolist() == [-1] * 5  # a table of no rows
 
 
 def test_tables_share_lookups_and_name_every_row_of_a_repeated_key():

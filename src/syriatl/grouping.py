@@ -163,7 +163,9 @@ def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
     keys = index.to_numpy(dtype=object)
     rows = np.flatnonzero(~pd.isna(keys) & ~pd.Index(keys).duplicated())  # each key's first row
     at = pd.Index(keys[rows]).get_indexer(values.to_numpy(dtype=object))
-    return np.where(at >= 0, rows[np.maximum(at, 0)], -1)
+    found = np.full(len(at), -1, dtype=np.int64)
+    found[at >= 0] = rows[at[at >= 0]]  # an empty index finds nothing, and has no row to take
+    return found
 
 
 def _runs_match(values: pd.Series, index: pd.Series) -> np.ndarray | None:

@@ -18,16 +18,16 @@ from conftest import ROOT
 from syriatl.fastcsv import read_well_formed
 from syriatl.package import read_package
 from syriatl.schemas import constraints_hold, parse_frame
-from syriatl.validation import constraint_problems, read_table
+from syriatl.validation import constraint_problems, field_size_limit, read_table
 
 LIMIT = 1_000_000
 
 
 def strict_read(text: str, limit: int = LIMIT):
     """What the validator's slow path reads: header and records, or None if it reports anything."""
-    csv.field_size_limit(limit)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        with field_size_limit(limit):
+            records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error:
         return None
     if not records:

@@ -143,3 +143,28 @@ def test_every_problem_reported_at_once(package):
     (package / "data" / "roles.csv").unlink()
     _, found = rules(package)
     assert {("events", "type-error"), ("events", "foreign-key"), ("roles", "source-error")} <= found
+
+
+def test_validate_and_fmt_leave_the_csv_modules_limit_as_they_found_it(package):
+    """The csv module's field size limit is the whole process's: reading a cell longer than
+    its default may raise it for a while, never for the user's code that runs after."""
+    import csv
+
+    from syriatl.formatting import format_package
+
+    rows = read_rows(package, "roles")
+    rows[0]["definition"] = "x" * 200_000  # past the default limit, 131,072
+    write_rows(package, "roles", rows)
+    path = package / "data" / "roles.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # for the csv module to read
+    previous = csv.field_size_limit(131_072)
+    try:
+        report = syriatl.validate(package)
+        assert csv.field_size_limit() == 131_072
+        assert not any(p.table == "roles" and p.rule == "source-error" for p in report.problems)
+        assert [r.status for r in format_package(package) if r.file == "data/roles.csv"] == [
+            "rewritten"
+        ]
+        assert csv.field_size_limit() == 131_072
+    finally:
+        csv.field_size_limit(previous)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syriatl.package import PackageError, Resource, read_package
-from syriatl.validation import MAX_FIELD_BYTES
+from syriatl.validation import field_size_limit
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ def canonical_bytes(data: bytes, resource: Resource) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8") from exc
-    csv.field_size_limit(MAX_FIELD_BYTES)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        with field_size_limit():
+            records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
         raise ValueError(f"the CSV cannot be parsed: {exc}") from exc
     if not records:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,18 @@ if TYPE_CHECKING:
 
 # A field larger than this is reported, not read: no event description comes near it.
 MAX_FIELD_BYTES = 1_000_000
+
+
+@contextmanager
+def field_size_limit(limit: int = MAX_FIELD_BYTES) -> Iterator[None]:
+    """The csv module's field size limit while the block runs. The limit is the whole
+    process's: a library that left it changed would change how its user's own code (or
+    frictionless) reads CSV files."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def validate(path: str | Path | None = None) -> Report:
@@ -95,7 +109,6 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             "encoding-error", "the file starts with a byte-order mark; save it as UTF-8 without BOM"
         )
         data = data[3:]
-    csv.field_size_limit(MAX_FIELD_BYTES)
     repeating = repeating_fields(resource)
     # a well-formed file is read fast (by pyarrow, which also proves it UTF-8) and never
     # decoded here; any other is decoded and read by the csv module, which reports each
@@ -109,8 +122,9 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         text = _decoded(data, problem)
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
-            header = next(reader, None)
-            records.extend(reader)
+            with field_size_limit():
+                header = next(reader, None)
+                records.extend(reader)
         except csv.Error as exc:
             row = len(records) + 2 if header is not None else 1
             problem("source-error", f"the CSV cannot be parsed from this row on: {exc}", row)

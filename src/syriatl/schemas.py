@@ -125,11 +125,9 @@ def _typed_cells(cells: list[str], field: dict, dtype: str):
 
     kind = field.get("type", "string")
     if dtype == "category":
-        names = sorted(set(cells) - {""})
-        code = {name: position for position, name in enumerate(names)}
-        positions = np.array([code.get(cell, -1) for cell in cells], dtype=np.int64)
-        categories = pd.CategoricalDtype(pd.Index(names, dtype="string"))
-        return pd.Categorical.from_codes(positions, dtype=categories, validate=False)
+        first: dict[str, int] = {}  # each distinct cell, and its position among them
+        codes = np.array([first.setdefault(cell, len(first)) for cell in cells], dtype=np.int64)
+        return _sorted_categorical(np.array(list(first), dtype=object), codes)
     if dtype == "string":
         return _strings([cell or None for cell in cells])
     plain = {"integer": INTEGER, "number": DECIMAL, "date": ISO_DAY}.get(kind)
@@ -182,14 +180,22 @@ def _category(column: pd.Series) -> pd.Series:
         codes = column.cat.codes.to_numpy()
     else:
         names, codes = distinct_codes(_as_string(column))
+    return pd.Series(_sorted_categorical(names, codes), index=column.index, name=column.name)
+
+
+def _sorted_categorical(names: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """Rows given as ``codes`` into the distinct strings ``names`` (-1: missing), as a
+    categorical of the non-empty ones sorted as ``astype("category")`` sorts them."""
+    import numpy as np
+    import pandas as pd
+
     kept = np.flatnonzero(names != "")
     order = kept[np.argsort(names[kept], kind="stable")]
     width = next(w for w in (np.int8, np.int16, np.int32, np.int64) if len(order) < np.iinfo(w).max)
     recode = np.full(len(names) + 1, -1, dtype=width)  # the last entry serves code -1, missing
     recode[order] = np.arange(len(order))
     dtype = pd.CategoricalDtype(pd.Index(names[order], dtype="string"))
-    array = pd.Categorical.from_codes(recode[codes], dtype=dtype, validate=False)
-    return pd.Series(array, index=column.index, name=column.name)
+    return pd.Categorical.from_codes(recode[codes], dtype=dtype, validate=False)
 
 
 def _strings(cells: list[str | None]):

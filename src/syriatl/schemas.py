@@ -351,12 +351,11 @@ def blank_to_missing(text: pd.Series, present: np.ndarray) -> pd.Series:
         return text.where(present)
     import pyarrow as pa
 
-    keep = present
     strings = pa.array(text.array)
     chunks, start = [], 0
     for chunk in getattr(strings, "chunks", [strings]):
         bits = np.zeros(chunk.offset + len(chunk), dtype=bool)
-        bits[chunk.offset :] = keep[start : start + len(chunk)]
+        bits[chunk.offset :] = present[start : start + len(chunk)]
         if chunk.null_count:
             bits[chunk.offset :] &= chunk.is_valid().to_numpy(zero_copy_only=False)
         bitmap = pa.py_buffer(np.packbits(bits, bitorder="little"))

@@ -146,7 +146,7 @@ def _typed_cells(cells: list[str], field: dict, dtype: str):
     if kind == "number":
         return pd.arrays.FloatingArray(np.array([float(c or 0) for c in cells]), absent)
     numbers = [int(cell or 0) for cell in cells]
-    if not all(-(2**63) <= number < 2**63 for number in numbers):
+    if not all(number in INT64 for number in numbers):
         return None
     return pd.arrays.IntegerArray(np.array(numbers, dtype=np.int64), absent)
 
@@ -248,6 +248,7 @@ def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, n
 
 
 INTEGER = r"[+-]?[0-9]+"
+INT64 = range(-(2**63), 2**63)  # the integers an Int64 column holds
 DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 
 
@@ -314,7 +315,7 @@ def _exact_integers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.zeros(len(cells), dtype=np.int64)
     missing = np.ones(len(cells), dtype=bool)
     for row, cell in enumerate(cells.str.strip().tolist()):
-        if digits(cell) and -(2**63) <= (number := int(cell)) < 2**63:
+        if digits(cell) and (number := int(cell)) in INT64:
             numbers[row], missing[row] = number, False
     return numbers, missing
 

@@ -942,6 +942,8 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
     for table, key in (("actors", "actor_id"), ("places", "place_id")):
         frame = tables[table]
         used = tables.named(*naming[table], table, key).copy()
+        if table == "places" and "control_baseline" in tables:  # a place in the control scope
+            used |= tables.named("control_baseline", "place_id", table, key)
         # climb the parent chains level by level: a row is used when a used row names it
         parent = tables.positions(table, "parent_id", table, key)
         frontier = used.copy()
@@ -963,22 +965,31 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
         )
 
 
+# -- control of territory ------------------------------------------------------------------
+
+CONTROL_SCOPE_POPULATION = 15_000
+
+
+def _row_of(frame, column: str) -> dict[str, int]:
+    """Each key's row label in ``frame``: a problem found on a derived row names its source."""
+    return dict(zip(frame[column].astype(str).tolist(), frame.index, strict=True))
+
+
 @rule(
     "control-history",
-    "Each change of a place's control starts from the side that held it, or repeats the last "
-    "change.",
+    "Each change of a place's control starts from a side that held it just before (its "
+    "baseline, or the previous change), or repeats the last change.",
     events=("event_id", "date", "place_id", "event_type", "certainty"),
     event_actors=("event_id", "actor_id", "role"),
     actors=("actor_id", "parent_id"),
 )
 def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
-    from syriatl.history import breaks, changes
+    from syriatl.history import baseline_holders, breaks, changes
 
-    broken = breaks(changes(tables))
+    broken = breaks(changes(tables), baseline_holders(tables))
     if broken.empty:
         return
-    events = tables["events"]
-    row_of = dict(zip(events["event_id"].astype(str).tolist(), events.index, strict=True))
+    row_of = _row_of(tables["events"], "event_id")
     for change in broken.itertuples(index=False):
         yield Problem(
             table="events",
@@ -987,6 +998,287 @@ def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
             rule="control-history",
             message=(
                 f"{change.event_id} has {change.gained_by} take {change.place_id} from "
-                f"{change.lost_by}, but the previous change left it with {change.held_before}"
+                f"{change.lost_by}, but {change.held_before} held it just before"
             ),
         )
+
+
+@rule(
+    "control-scope",
+    "Every Syrian town that GeoNames counts at 15,000 people or more has a control baseline.",
+    places=("place_id", "geonames_id"),
+    control_baseline=("place_id",),
+)
+def control_scope(tables: Tables, package: Package) -> Iterator[Problem]:
+    import pandas as pd
+
+    places = tables["places"]
+    cities = geonames_cities()
+
+    def population(ident) -> int:
+        city = None if pd.isna(ident) else cities.get(str(int(ident)))
+        return int(city["population"]) if city and city["countrycode"] == "SY" else 0
+
+    large = places["geonames_id"].map(population).astype("int64") >= CONTROL_SCOPE_POPULATION
+    based = places["place_id"].isin(tables["control_baseline"]["place_id"].astype("string"))
+    yield from problems_at(
+        "places",
+        large & ~based,
+        "place_id",
+        "control-scope",
+        lambda row: (
+            f"{row.place_id} has {population(row.geonames_id):,} people by GeoNames, so it is "
+            "in the control scope, but control_baseline has no row for it"
+        ),
+        places,
+    )
+
+
+@rule(
+    "control-baseline-state",
+    "A baseline names another holder exactly when the place was shared or contested, and that "
+    "holder is of another side.",
+    control_baseline=("place_id", "holder_id", "other_holder_id", "state"),
+    actors=("actor_id", "parent_id"),
+)
+def control_baseline_state(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.history import sides
+
+    baseline = tables["control_baseline"]
+    side = sides(tables["actors"])
+    for index, row in baseline.iterrows():
+        partial = str(row.state) in ("shared", "contested")
+        other = row.other_holder_id if isinstance(row.other_holder_id, str) else ""
+        if partial and not other:
+            message = f"{row.place_id} is {row.state} but names no other holder"
+        elif other and not partial:
+            message = f"{row.place_id} is {row.state} yet names another holder, {other}"
+        elif other and side.get(other, other) == side.get(row.holder_id, row.holder_id):
+            message = f"{row.place_id}'s two holders are of one side, {side.get(other, other)}"
+        else:
+            continue
+        yield Problem(
+            table="control_baseline",
+            row=int(index),
+            column="other_holder_id",
+            rule="control-baseline-state",
+            message=message,
+        )
+
+
+@rule(
+    "control-holder-kind",
+    "Every holder in the baseline, and every side of a change of control, is an actor that can "
+    "hold ground (armed forces, an armed group, a coalition, a militia, a government or a "
+    "state).",
+    actors=("actor_id", "actor_type"),
+    event_actors=("event_id", "actor_id", "role"),
+    events=("event_id", "event_type"),
+)
+def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.history import CHANGE_TYPE, HOLDING_KINDS, ROLES
+
+    kinds = dict(
+        zip(
+            tables["actors"]["actor_id"].astype(str).tolist(),
+            tables["actors"]["actor_type"].astype(str).tolist(),
+            strict=True,
+        )
+    )
+
+    def unfit(actor) -> bool:
+        return isinstance(actor, str) and actor in kinds and kinds[actor] not in HOLDING_KINDS
+
+    if "control_baseline" in tables:
+        baseline = tables["control_baseline"]
+        for column in ("holder_id", "other_holder_id"):
+            if column not in baseline.columns:
+                continue
+            yield from problems_at(
+                "control_baseline",
+                baseline[column].map(unfit).astype(bool),
+                column,
+                "control-holder-kind",
+                lambda row, column=column: (
+                    f"{row[column]} is a {kinds[row[column]]}, which cannot hold ground"
+                ),
+                baseline,
+            )
+    links = tables["event_actors"]
+    events = tables["events"]
+    at = tables.positions("event_actors", "event_id", "events", "event_id")
+    is_change = (events["event_type"].astype("string") == CHANGE_TYPE).fillna(False).to_numpy()
+    import numpy as np
+    import pandas as pd
+
+    of_change = np.append(is_change, False)[at]  # -1, a link to no event, reads False
+    kinds_of = pd.Series(links["actor_id"].astype(object).map(unfit), index=links.index)
+    yield from problems_at(
+        "event_actors",
+        kinds_of.astype(bool) & links["role"].isin(ROLES).fillna(False) & of_change,
+        "actor_id",
+        "control-holder-kind",
+        lambda row: (
+            f"{row.actor_id} is a {kinds[row.actor_id]} and cannot take or lose "
+            f"{row.event_id}'s place; name the armed actor"
+        ),
+        links,
+    )
+
+
+@rule(
+    "control-how",
+    "Every change of control of a baseline place says how it happened (a control_changes row), "
+    "is made by one side, and every control_changes row is a change of control.",
+    control_baseline=("place_id",),
+    control_changes=("event_id",),
+    events=("event_id", "place_id", "event_type"),
+)
+def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.history import CHANGE_TYPE, changes
+
+    events = tables["events"]
+    how = tables["control_changes"]
+    based = set(tables["control_baseline"]["place_id"].astype(str))
+    explained = set(how["event_id"].astype(str))
+    history = changes(tables)
+    row_of = _row_of(events, "event_id")
+    for change in history.itertuples(index=False):
+        if str(change.place_id) not in based:
+            continue
+        if str(change.event_id) not in explained:
+            message = (
+                f"{change.event_id} changes the control of {change.place_id}, a baseline "
+                "place, but control_changes does not say how"
+            )
+        elif " + " in str(change.gained_by):
+            message = (
+                f"{change.event_id} has several sides take {change.place_id} "
+                f"({change.gained_by}); a holder is one side: split the event, or mark "
+                "the place shared"
+            )
+        else:
+            continue
+        yield Problem(
+            table="events",
+            row=int(row_of[str(change.event_id)]),
+            column="event_id",
+            rule="control-how",
+            message=message,
+        )
+    kind = dict(
+        zip(
+            events["event_id"].astype(str).tolist(),
+            events["event_type"].astype(str).tolist(),
+            strict=True,
+        )
+    )
+    yield from problems_at(
+        "control_changes",
+        how["event_id"].map(lambda e: kind.get(str(e), CHANGE_TYPE) != CHANGE_TYPE).astype(bool),
+        "event_id",
+        "control-how",
+        lambda row: f"{row.event_id} is a {kind[str(row.event_id)]}, not a change of control",
+        how,
+    )
+
+
+@rule(
+    "control-one-holder",
+    "A place has one holder a day: it changes hands to two different sides on one day only "
+    "when the earlier change left it contested.",
+    events=("event_id", "date", "place_id", "event_type", "certainty"),
+    event_actors=("event_id", "actor_id", "role"),
+    actors=("actor_id", "parent_id"),
+)
+def control_one_holder(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.history import changes
+
+    history = changes(tables)
+    same_day = history.duplicated(["place_id", "date"], keep=False).to_numpy()
+    if not same_day.any():
+        return
+    row_of = _row_of(tables["events"], "event_id")
+    earlier = None
+    for change in history[same_day].itertuples(index=False):
+        key = (change.place_id, change.date)
+        if (
+            earlier is not None
+            and earlier[0] == key
+            and change.gained_by != earlier[1].gained_by
+            and str(earlier[1].state) != "contested"
+        ):
+            yield Problem(
+                table="events",
+                row=int(row_of[str(change.event_id)]),
+                column="event_id",
+                rule="control-one-holder",
+                message=(
+                    f"{change.place_id} goes to {earlier[1].gained_by} ({earlier[1].event_id}) "
+                    f"and to {change.gained_by} ({change.event_id}) on "
+                    f"{change.date:%Y-%m-%d}; mark the first change contested in "
+                    "control_changes, or correct a date"
+                ),
+            )
+        earlier = (key, change)
+
+
+@rule(
+    "control-derived",
+    "The daily control table equals its derivation from the baseline and the changes "
+    "(`syriatl derive` rewrites it).",
+    daily_control=("place_id", "date", "holder_id", "state"),
+    control_baseline=("place_id", "holder_id", "other_holder_id", "state", "certainty"),
+    events=("event_id", "date", "place_id", "event_type", "certainty"),
+    event_actors=("event_id", "actor_id", "role"),
+    actors=("actor_id", "parent_id"),
+)
+def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.history import DAILY_COLUMNS, coverage_days, daily
+
+    shipped = tables["daily_control"]
+    derived = daily(tables, coverage_days(package))
+    key = ["place_id", "date"]
+    merged = (
+        shipped.rename_axis("row")
+        .reset_index()
+        .merge(derived, on=key, how="outer", suffixes=("", "_derived"), indicator="found_in")
+    )
+    for row in merged.itertuples(index=False):
+        where = f"{row.place_id} on {row.date:%Y-%m-%d}"
+        if row.found_in == "left_only":
+            found = [(int(row.row), "place_id", f"{where} is not a day of a baseline place")]
+        elif row.found_in == "right_only":
+            found = [(None, "date", f"{where} is missing")]
+        else:
+            found = [
+                (
+                    int(row.row),
+                    column,
+                    f"{where}: {column} is {_shown(getattr(row, column))} but the data "
+                    f"gives {_shown(getattr(row, column + '_derived'))}",
+                )
+                for column in DAILY_COLUMNS[2:]
+                if column in shipped.columns
+                and _shown(getattr(row, column)) != _shown(getattr(row, column + "_derived"))
+            ]
+        for at, column, message in found:
+            yield Problem(
+                table="daily_control",
+                row=at,
+                column=column,
+                rule="control-derived",
+                message=message + "; run `syriatl derive` to rewrite the table",
+            )
+
+
+def _shown(value) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "empty"
+    if isinstance(value, float) and math.isnan(value):
+        return "empty"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)

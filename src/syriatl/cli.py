@@ -101,27 +101,33 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _control(args: argparse.Namespace) -> int:
-    from syriatl.history import control, control_history
+    from syriatl.history import ControlQueryError, control_report
 
+    if not args.place and not args.date:
+        print("syriatl control: give a PLACE, a --date, or both", file=sys.stderr)
+        return 2
     try:
-        history = control_history(args.path)
+        print(control_report(args.place, args.date, args.path))
+    except ControlQueryError as exc:
+        print(f"syriatl control: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError, KeyError) as exc:
         print(f"cannot read the package: {exc}; run `syriatl validate` first", file=sys.stderr)
         return 1
-    mine = history[history["place_id"] == args.place]
-    if mine.empty:
-        print(f"no change of control of {args.place!r} in the data")
-        return 1
-    if args.date:
-        print(control(args.place, args.date, args.path))
-        return 0
-    print(f"{args.place}: held by {mine.iloc[0]['lost_by']} before {mine.iloc[0]['date']:%Y-%m-%d}")
-    for change in mine.itertuples(index=False):
-        print(
-            f"{change.date:%Y-%m-%d}  {change.event_id}  {change.lost_by} -> {change.gained_by}"
-            f"  ({change.certainty})"
-        )
     return 0
+
+
+def _derive(args: argparse.Namespace) -> int:
+    from syriatl.history import derive
+
+    try:
+        written, changed = derive(args.path, check=args.check)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"cannot derive: {exc}; run `syriatl validate` first", file=sys.stderr)
+        return 1
+    verb = ("would rewrite" if args.check else "rewrote") if changed else "unchanged:"
+    print(f"{verb} {written}")
+    return 1 if changed and args.check else 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -175,11 +181,24 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
     export.set_defaults(run=_export)
 
-    held = commands.add_parser("control", help="who held a place, change by change or on a day")
-    held.add_argument("place", help="a place_id, e.g. aleppo")
-    held.add_argument("--date", help="YYYY-MM-DD: print only the side holding it that day")
+    held = commands.add_parser(
+        "control", help="who held a place day by day, or every place in scope on a day"
+    )
+    held.add_argument("place", nargs="?", help="a place_id, name or alias, e.g. aleppo")
+    held.add_argument(
+        "--date", help="YYYY-MM-DD: who held the place that day (with no PLACE: the day's map)"
+    )
     held.add_argument("--path", help="package folder (default: the shipped package)")
     held.set_defaults(run=_control)
+
+    derived = commands.add_parser(
+        "derive", help="rewrite the daily control table from the baseline and the changes"
+    )
+    derived.add_argument("path", nargs="?", default=".", help="package folder (default: .)")
+    derived.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if the table would change"
+    )
+    derived.set_defaults(run=_derive)
 
     compare = commands.add_parser(
         "diff", help="rows added, removed and changed between two versions (folders or zips)"

@@ -48,7 +48,9 @@ def _feature(properties: dict, latitude, longitude) -> dict:
 
 
 def geojson(path: str | Path | None = None) -> dict[str, dict]:
-    """Two FeatureCollections (RFC 7946): ``places``, and ``events`` at their place's point.
+    """FeatureCollections (RFC 7946): ``places``, ``events`` at their place's point, and
+    ``daily_control``: one feature per place in the control scope per day, with its holder,
+    so a GIS user filters on ``date`` to draw the map of a day.
 
     A place without coordinates, and its events, have a null geometry rather than a guess.
     """
@@ -75,11 +77,21 @@ def geojson(path: str | Path | None = None) -> dict[str, dict]:
         else:
             features.append(_feature(properties, place["latitude"], place["longitude"]))
     collections["events"] = {"type": "FeatureCollection", "features": features}
+    if "daily_control" in tables:
+        features = []
+        for row in tables["daily_control"].to_dict("records"):
+            properties = {k: _plain(v) for k, v in row.items()}
+            place = located.loc[properties["place_id"]]
+            properties["place_name"] = place["name"]
+            properties["coord_precision"] = place["coord_precision"]
+            features.append(_feature(properties, place["latitude"], place["longitude"]))
+        collections["daily_control"] = {"type": "FeatureCollection", "features": features}
     return collections
 
 
 def write_geojson(out: Path, path: str | Path | None = None) -> list[Path]:
-    """``events.geojson`` and ``places.geojson`` in ``out``; returns the files written."""
+    """``events.geojson``, ``places.geojson`` and ``daily_control.geojson`` in ``out``;
+    returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, collection in geojson(path).items():

@@ -200,6 +200,14 @@ class Tables(dict):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._positions: dict[tuple[str, str, str, str], np.ndarray] = {}
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, compute):
+        """What ``compute()`` gives, computed once per run: a derivation several rules read
+        (the control history)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def positions(self, table: str, column: str, target: str, key: str) -> np.ndarray:
         """For each row of ``table``, the position of the first row of ``target`` whose ``key``

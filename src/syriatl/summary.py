@@ -6,10 +6,12 @@ from pathlib import Path
 
 
 def summarize(*, path: str | Path | None = None) -> dict:
-    """Counts per table, the events' date span, events per day, type and certainty, and the
-    share of events that two or more different publishers support."""
+    """Counts per table, the events' date span, events per day, type and certainty, the
+    share of events that two or more different publishers support, and how many places in the
+    control scope each side held at the end of each day."""
     from syriatl.checks import publisher_counts
-    from syriatl.loading import load_package
+    from syriatl.history import coverage_days, daily
+    from syriatl.loading import _package, load_package
 
     tables = load_package(path=path)
     events = tables["events"]
@@ -23,7 +25,20 @@ def summarize(*, path: str | Path | None = None) -> dict:
         "events_per_type": _counts(events["event_type"]),
         "events_per_certainty": _counts(events["certainty"]),
         "share_two_publishers": round(float((publishers >= 2).mean()), 3) if len(events) else 0.0,
+        "places_held_per_day": _held(daily(tables, coverage_days(_package(path))))
+        if "control_baseline" in tables
+        else {},
     }
+
+
+def _held(table) -> dict[str, dict[str, int]]:
+    """For each day, how many places each side held (a shared or contested place counts for
+    its main holder)."""
+    counts = table.groupby([table["date"].dt.strftime("%Y-%m-%d"), "holder_id"]).size()
+    held: dict[str, dict[str, int]] = {}
+    for (day, side), n in counts.items():
+        held.setdefault(day, {})[str(side)] = int(n)
+    return held
 
 
 def _counts(column) -> dict[str, int]:
@@ -48,4 +63,12 @@ def summary_text(summary: dict) -> str:
     lines += [f"  {kind:<20} {count:4d}" for kind, count in summary["events_per_type"].items()]
     lines.append("events per certainty:")
     lines += [f"  {kind:<20} {count:4d}" for kind, count in summary["events_per_certainty"].items()]
+    held = summary.get("places_held_per_day") or {}
+    if held:
+        everyone = sorted({side for day in held.values() for side in day})
+        lines.append("places in the control scope held per side, at the end of each day:")
+        lines.append("  " + " " * 10 + "".join(f" {n:>5}" for n in range(1, len(everyone) + 1)))
+        for day, counts in held.items():
+            lines.append(f"  {day}" + "".join(f" {counts.get(s, 0):5d}" for s in everyone))
+        lines += [f"  {n:>5} = {side}" for n, side in enumerate(everyone, start=1)]
     return "\n".join(lines)

@@ -1129,13 +1129,14 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
 @rule(
     "control-how",
     "Every change of control of a baseline place says how it happened (a control_changes row), "
-    "is made by one side, and every control_changes row is a change of control.",
+    "is made by one side (or two that then share the place), and every control_changes row is "
+    "a change of control: a capture, or a withdrawal that leaves the place unknown.",
     control_baseline=("place_id",),
-    control_changes=("event_id",),
+    control_changes=("event_id", "state"),
     events=("event_id", "place_id", "event_type"),
 )
 def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
-    from syriatl.history import CHANGE_TYPE, changes
+    from syriatl.history import CHANGE_TYPE, LEAVE_TYPE, changes, side_set
 
     events = tables["events"]
     how = tables["control_changes"]
@@ -1151,11 +1152,13 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
                 f"{change.event_id} changes the control of {change.place_id}, a baseline "
                 "place, but control_changes does not say how"
             )
-        elif " + " in str(change.gained_by):
+        elif len(takers := side_set(change.gained_by)) > 2 or (
+            len(takers) == 2 and str(change.state) != "shared"
+        ):
             message = (
-                f"{change.event_id} has several sides take {change.place_id} "
-                f"({change.gained_by}); a holder is one side: split the event, or mark "
-                "the place shared"
+                f"{change.event_id} has {len(takers)} sides take {change.place_id} "
+                f"({change.gained_by}); one side takes a place, or two that then share it "
+                "(state shared in control_changes)"
             )
         else:
             continue
@@ -1173,14 +1176,26 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
             strict=True,
         )
     )
-    yield from problems_at(
-        "control_changes",
-        how["event_id"].map(lambda e: kind.get(str(e), CHANGE_TYPE) != CHANGE_TYPE).astype(bool),
-        "event_id",
-        "control-how",
-        lambda row: f"{row.event_id} is a {kind[str(row.event_id)]}, not a change of control",
-        how,
-    )
+    for index, row in how.iterrows():
+        what = kind.get(str(row.event_id))
+        if what is None:  # the foreign key reports it
+            continue
+        if what not in (CHANGE_TYPE, LEAVE_TYPE):
+            message = f"{row.event_id} is a {what}, not a change of control"
+        elif (what == LEAVE_TYPE) != (str(row.state) == "unknown"):
+            message = (
+                f"{row.event_id} is a {what} and its state is {row.state}; a withdrawal "
+                "that nobody is reported to fill leaves the place unknown, and only it does"
+            )
+        else:
+            continue
+        yield Problem(
+            table="control_changes",
+            row=int(index),
+            column="event_id" if what not in (CHANGE_TYPE, LEAVE_TYPE) else "state",
+            rule="control-how",
+            message=message,
+        )
 
 
 @rule(

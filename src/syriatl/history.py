@@ -3,10 +3,11 @@
 ``control_baseline`` says who held each place in scope at the end of 26 November 2024. Every
 ``territory-captured`` event is a change of control: its initiators gained the place and its
 targets lost it; ``control_changes`` says how (assault, withdrawal, ...) and whether the taker
-then held all of it. Actors are compared by *side*, the top of their ``parent_id`` chain (Hay'at
-Tahrir al-Sham counts for the Military Operations Command it belongs to; the Syrian Arab Army
-for the Syrian government), so a history is coherent when each change starts from a side that
-held the place just before it. The daily control table is derived from the two, one row per
+then held all of it. A ``withdrawal`` event that ``control_changes`` lists is a change too: its
+initiator left the place and no page says who came in, so who held it is unknown. Actors are
+compared by *side*, the top of their ``parent_id`` chain (Hay'at Tahrir al-Sham counts for the
+Military Operations Command it belongs to; the Syrian Arab Army for the Syrian government), so
+a history is coherent when each change starts from a side that held the place just before it. The daily control table is derived from the two, one row per
 place in scope per day.
 """
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 CHANGE_TYPE = "territory-captured"
+LEAVE_TYPE = "withdrawal"  # a change of control when control_changes lists it
 ROLES = ("initiator", "target")
 COLUMNS = [
     "place_id",
@@ -94,8 +96,17 @@ def _changes(tables) -> pd.DataFrame:
 
     events = tables["events"]
     is_change = (events["event_type"] == CHANGE_TYPE).to_numpy(dtype=bool)
-    capture = is_change & events["place_id"].notna().to_numpy()
+    # a withdrawal counts when control_changes lists it: the holder left and no page says
+    # who came in
+    how = tables.get("control_changes")
+    left = np.zeros(len(events), dtype=bool)
+    if how is not None and "event_id" in how.columns and len(how):
+        left = (events["event_type"] == LEAVE_TYPE).to_numpy(dtype=bool) & events["event_id"].isin(
+            how["event_id"].astype("string")
+        ).to_numpy(dtype=bool)
+    capture = (is_change | left) & events["place_id"].notna().to_numpy()
     captured = events[["event_id", "date", "place_id", "certainty"]][capture]
+    withdrawn = left[capture]
     links = tables["event_actors"]
     side = sides(tables["actors"])
     # the initiators and targets of the captures: each link's event, renumbered among the
@@ -119,6 +130,12 @@ def _changes(tables) -> pd.DataFrame:
             joined[each, what] = joined_sets(owner[mine], codes[mine], labels, len(captured), " + ")
     # place, date and event order, sorted on integer codes
     order = np.lexsort([_ranks(captured[column]) for column in ("event_id", "date", "place_id")])
+    # in a withdrawal, the initiator is the side that left: it lost the place, nobody gained it
+    empty = np.full(len(captured), "", dtype=object)
+    for what in ("actors", "sides"):
+        gained, lost = joined["initiator", what], joined["target", what]
+        joined["target", what] = np.where(withdrawn, gained, lost)
+        joined["initiator", what] = np.where(withdrawn, empty, gained)
     frame = pd.DataFrame(
         {
             "place_id": captured["place_id"].array.take(order),
@@ -160,7 +177,8 @@ def _ranks(values: pd.Series) -> np.ndarray:
     return np.where(codes < 0, len(uniques), codes)
 
 
-def _sides(text) -> set[str]:
+def side_set(text) -> set[str]:
+    """The sides in a `` + ``-joined list (as ``gained_by`` and ``lost_by`` hold them)."""
     return set(text.split(" + ")) if isinstance(text, str) and text else set()
 
 
@@ -196,10 +214,10 @@ def breaks(history: pd.DataFrame, baseline: dict[str, str] | None = None) -> pd.
 
     gained = history["gained_by"].fillna("").to_numpy(dtype=object)
     lost = history["lost_by"].fillna("").to_numpy(dtype=object)
-    after = gained.copy()
+    after = gained.copy()  # a withdrawal gains nobody: any side may come in after it
     partial = history["state"].isin(["contested", "shared"]).fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(partial & (lost != "")):
-        after[i] = " + ".join(sorted(_sides(gained[i]) | _sides(lost[i])))
+        after[i] = " + ".join(sorted(side_set(gained[i]) | side_set(lost[i])))
     # the rows are in place order: the previous change of a place is the row before, if it
     # is of the same place; the first change of a place starts from its baseline
     before = np.full(len(history), "", dtype=object)
@@ -216,7 +234,7 @@ def breaks(history: pd.DataFrame, baseline: dict[str, str] | None = None) -> pd.
     for column in (pd.Series(before, dtype="string"), history["lost_by"], history["gained_by"]):
         several |= column.str.contains(" + ", regex=False).fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(mask & several):
-        mask[i] = not (_sides(before[i]) & _sides(lost[i])) and _sides(gained[i]) != _sides(
+        mask[i] = not (side_set(before[i]) & side_set(lost[i])) and side_set(gained[i]) != side_set(
             before[i]
         )
     return history[mask].assign(held_before=before[mask])
@@ -235,9 +253,11 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     """Who held each baseline place at the end of each of ``days``: the baseline, then each
     change from its ``date`` on (a span's first possible day), in the order of the history.
 
-    Holders are sides. A change that several sides made is credited to the first of them (the
-    ``control-sides`` rule reports it); one that left the place contested or shared keeps the
-    loser (or the earlier other holder) as ``other_holder_id``.
+    Holders are sides. After a withdrawal that nobody is reported to have filled, the state is
+    ``unknown`` and the holder the side that left. A change that left the place contested
+    keeps the loser as
+    ``other_holder_id``; one that left it shared keeps the earlier other holder, or, when two
+    sides took it together, names the second of them (by ID) as the other holder.
     """
     import pandas as pd
 
@@ -261,14 +281,20 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
         for day in stamps:
             while pending and pending[0].date <= day:
                 change = pending.pop(0)
-                taker = sorted(_sides(change.gained_by))[0] if change.gained_by else holder
-                losers = _sides(change.lost_by)
+                takers = sorted(side_set(change.gained_by)) or [holder]
+                taker, losers = takers[0], side_set(change.lost_by)
                 state = _text(change.state) or "held"
-                if state == "held":
-                    other = None
+                if not change.gained_by:  # a withdrawal: the side that left, now unknown
+                    taker, state = (sorted(losers) or [holder])[0], "unknown"
+                kept = [s for s in (holder, other) if s and s != taker and s not in losers]
+                if state == "shared" and len(takers) > 1:  # taken together, held together
+                    other = takers[1]
+                elif state == "contested":  # the loser still holds part
+                    other = (sorted(losers - {taker}) or kept or [None])[0]
+                elif state == "shared":  # the other holder keeps its part
+                    other = (kept or sorted(losers - {taker}) or [None])[0]
                 else:
-                    kept = [s for s in (holder, other) if s and s != taker and s not in losers]
-                    other = (kept or sorted(losers) or [None])[0]
+                    other = None
                 holder, since, event, source = taker, change.date, str(change.event_id), None
                 certainty = str(change.certainty)
             rows.append((place, day, holder, other, state, since, event, source, certainty))

@@ -299,8 +299,8 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
                 certainty = str(change.certainty)
             rows.append((place, day, holder, other, state, since, event, source, certainty))
     frame = pd.DataFrame(rows, columns=DAILY_COLUMNS)
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["since"] = pd.to_datetime(frame["since"])
+    for column in ("date", "since"):  # the unit the loaded tables use
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame.astype({c: "string" for c in DAILY_COLUMNS if c not in ("date", "since")})
 
 

@@ -1019,7 +1019,10 @@ def control_scope(tables: Tables, package: Package) -> Iterator[Problem]:
         city = None if pd.isna(ident) else cities.get(str(int(ident)))
         return int(city["population"]) if city and city["countrycode"] == "SY" else 0
 
-    large = places["geonames_id"].map(population).astype("int64") >= CONTROL_SCOPE_POPULATION
+    known = places["geonames_id"].dropna()  # copies and sub-places have none: look up the rest
+    large = places["geonames_id"].isin(
+        [ident for ident in known.unique() if population(ident) >= CONTROL_SCOPE_POPULATION]
+    )
     based = places["place_id"].isin(tables["control_baseline"]["place_id"].astype("string"))
     yield from problems_at(
         "places",
@@ -1076,6 +1079,8 @@ def control_baseline_state(tables: Tables, package: Package) -> Iterator[Problem
     events=("event_id", "event_type"),
 )
 def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
+    import numpy as np
+
     from syriatl.history import CHANGE_TYPE, HOLDING_KINDS, ROLES
 
     kinds = dict(
@@ -1085,9 +1090,7 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
             strict=True,
         )
     )
-
-    def unfit(actor) -> bool:
-        return isinstance(actor, str) and actor in kinds and kinds[actor] not in HOLDING_KINDS
+    unfit = [actor for actor, kind in kinds.items() if kind not in HOLDING_KINDS]
 
     if "control_baseline" in tables:
         baseline = tables["control_baseline"]
@@ -1096,7 +1099,7 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
                 continue
             yield from problems_at(
                 "control_baseline",
-                baseline[column].map(unfit).astype(bool),
+                baseline[column].isin(unfit),
                 column,
                 "control-holder-kind",
                 lambda row, column=column: (
@@ -1108,14 +1111,10 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
     events = tables["events"]
     at = tables.positions("event_actors", "event_id", "events", "event_id")
     is_change = (events["event_type"].astype("string") == CHANGE_TYPE).fillna(False).to_numpy()
-    import numpy as np
-    import pandas as pd
-
     of_change = np.append(is_change, False)[at]  # -1, a link to no event, reads False
-    kinds_of = pd.Series(links["actor_id"].astype(object).map(unfit), index=links.index)
     yield from problems_at(
         "event_actors",
-        kinds_of.astype(bool) & links["role"].isin(ROLES).fillna(False) & of_change,
+        links["actor_id"].isin(unfit) & links["role"].isin(ROLES).fillna(False) & of_change,
         "actor_id",
         "control-holder-kind",
         lambda row: (
@@ -1143,10 +1142,9 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
     based = set(tables["control_baseline"]["place_id"].astype(str))
     explained = set(how["event_id"].astype(str))
     history = changes(tables)
+    history = history[history["place_id"].isin(list(based))]
     row_of = _row_of(events, "event_id")
     for change in history.itertuples(index=False):
-        if str(change.place_id) not in based:
-            continue
         if str(change.event_id) not in explained:
             message = (
                 f"{change.event_id} changes the control of {change.place_id}, a baseline "

@@ -7,8 +7,8 @@ then held all of it. A ``withdrawal`` event that ``control_changes`` lists is a 
 initiator left the place and no page says who came in, so who held it is unknown. Actors are
 compared by *side*, the top of their ``parent_id`` chain (Hay'at Tahrir al-Sham counts for the
 Military Operations Command it belongs to; the Syrian Arab Army for the Syrian government), so
-a history is coherent when each change starts from a side that held the place just before it. The daily control table is derived from the two, one row per
-place in scope per day.
+a history is coherent when each change starts from a side that held the place just before it.
+The daily control table is derived from the two, one row per place in scope per day.
 """
 
 from __future__ import annotations

@@ -287,9 +287,9 @@ def add_change(root, event_id, place, date, taker, loser, mode="assault", state=
 
 
 def test_a_recapture_changes_the_holder_from_its_day(package):
-    add_change(package, "E999999", "raqqa", "2024-12-08", "syrian-arab-army", "sdf")
-    assert syriatl.control("raqqa", "2024-12-07", path=package).holder == "sdf"
-    after = syriatl.control("raqqa", "2024-12-08", path=package)
+    add_change(package, "E999999", "raqqa", "2024-12-07", "syrian-arab-army", "sdf")
+    assert syriatl.control("raqqa", "2024-12-06", path=package).holder == "sdf"
+    after = syriatl.control("raqqa", "2024-12-07", path=package)
     assert after.holder == "syria-government" and after.event_id == "E999999"
     # the shipped daily table no longer follows
     problems(package, "control-derived")
@@ -443,3 +443,33 @@ def test_a_place_has_one_baseline(package):
     index = next(i for i, r in enumerate(rows) if r["place_id"] == "raqqa")
     write_rows(package, "control_baseline", [*rows[: index + 1], rows[index], *rows[index + 1 :]])
     problems(package, "primary-key")
+
+
+def test_a_collapsed_side_leaves_its_remaining_places_unknown(tables, daily):
+    collapse = tables["control_collapses"].iloc[0]
+    side, day = collapse["holder_id"], collapse["date"]
+    before = daily[(daily["date"] == day - pd.Timedelta(days=1)) & (daily["holder_id"] == side)]
+    after = daily[(daily["date"] == day) & (daily["holder_id"] == side)]
+    assert len(before) > 0 and (after["state"] == "unknown").all()
+    gone = after[after["event_id"] == collapse["event_id"]]
+    assert len(gone) > 0 and (gone["since"] == day).all()
+    found = syriatl.control(gone.iloc[0]["place_id"], day.strftime("%Y-%m-%d"), tables=tables)
+    assert found.state == "unknown" and str(found).startswith("unknown (last held by")
+
+
+def test_without_the_collapse_the_places_stay_with_their_side(package):
+    write_rows(package, "control_collapses", [])
+    place = "yarmouk-camp"
+    assert syriatl.control(place, "2024-12-08", path=package).state == "held"
+    problems(package, "control-derived")
+
+
+def test_collapse_dated_off_its_event_is_reported(package):
+    row = set_cell(package, "control_collapses", 0, "date", "2024-12-07")
+    found = reported_at(package, "control-collapse", "control_collapses", row, "date")
+    assert "is dated 2024-12-08" in found.message
+
+
+def test_collapse_of_a_part_not_a_side_is_reported(package):
+    row = set_cell(package, "control_collapses", 0, "holder_id", "syrian-arab-army")
+    reported_at(package, "control-collapse", "control_collapses", row, "holder_id")

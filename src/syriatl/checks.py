@@ -1237,6 +1237,38 @@ def control_one_holder(tables: Tables, package: Package) -> Iterator[Problem]:
 
 
 @rule(
+    "control-collapse",
+    "A side that control_collapses says stopped holding ground is a side (the top of its parent "
+    "chain), and the event that says so is dated that day.",
+    control_collapses=("holder_id", "date", "event_id"),
+    events=("event_id", "date"),
+    actors=("actor_id", "parent_id"),
+)
+def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
+    from syriatl.history import sides
+
+    side = sides(tables["actors"])
+    events = tables["events"]
+    dated = dict(zip(events["event_id"].astype(str), events["date"], strict=True))
+    for index, row in tables["control_collapses"].iterrows():
+        holder, event = str(row.holder_id), str(row.event_id)
+        if side.get(holder, holder) != holder:
+            column, message = "holder_id", f"{holder} is part of {side[holder]}; name the side"
+        elif event in dated and dated[event] != row.date:
+            column = "date"
+            message = f"{event} is dated {dated[event]:%Y-%m-%d}, not {row.date:%Y-%m-%d}"
+        else:
+            continue
+        yield Problem(
+            table="control_collapses",
+            row=int(index),
+            column=column,
+            rule="control-collapse",
+            message=message,
+        )
+
+
+@rule(
     "control-derived",
     "The daily control table equals its derivation from the baseline and the changes "
     "(`syriatl derive` rewrites it).",

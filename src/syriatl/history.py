@@ -254,10 +254,11 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     change from its ``date`` on (a span's first possible day), in the order of the history.
 
     Holders are sides. After a withdrawal that nobody is reported to have filled, the state is
-    ``unknown`` and the holder the side that left. A change that left the place contested
-    keeps the loser as
-    ``other_holder_id``; one that left it shared keeps the earlier other holder, or, when two
-    sides took it together, names the second of them (by ID) as the other holder.
+    ``unknown`` and the holder the side that left; so it is, from the end of its day, for a
+    place still credited to a side that ``control_collapses`` says stopped holding ground. A
+    change that left the place contested keeps the loser as ``other_holder_id``; one that left
+    it shared keeps the earlier other holder, or, when two sides took it together, names the
+    second of them (by ID) as the other holder.
     """
     import pandas as pd
 
@@ -269,6 +270,7 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     for change in history.itertuples(index=False):
         by_place.setdefault(str(change.place_id), []).append(change)
     stamps = [pd.Timestamp(day) for day in days]
+    collapsed = _collapses(tables)
     rows = []
     for start in baseline.sort_values("place_id").itertuples(index=False):
         place = str(start.place_id)
@@ -297,11 +299,31 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
                     other = None
                 holder, since, event, source = taker, change.date, str(change.event_id), None
                 certainty = str(change.certainty)
+            end = collapsed.get(holder)
+            if end is not None and end[0] <= day and state != "unknown":
+                state, other, (since, event, certainty), source = "unknown", None, end, None
             rows.append((place, day, holder, other, state, since, event, source, certainty))
     frame = pd.DataFrame(rows, columns=DAILY_COLUMNS)
     for column in ("date", "since"):  # the unit the loaded tables use
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame.astype({c: "string" for c in DAILY_COLUMNS if c not in ("date", "since")})
+
+
+def _collapses(tables: dict) -> dict[str, tuple]:
+    """Each collapsed side's (date, event_id, certainty), from ``control_collapses``."""
+    import pandas as pd
+
+    table = tables.get("control_collapses")
+    if table is None or table.empty:
+        return {}
+    events = tables["events"]
+    certainty = dict(
+        zip(events["event_id"].astype(str), events["certainty"].astype(str), strict=True)
+    )
+    return {
+        str(side): (pd.Timestamp(day), str(event), certainty.get(str(event), "reported"))
+        for side, day, event in table[["holder_id", "date", "event_id"]].itertuples(index=False)
+    }
 
 
 def _text(value) -> str | None:
@@ -328,7 +350,8 @@ class Control:
     """Who held a place at the end of a day, and on what evidence.
 
     ``holder`` is a side (an actor_id); ``state`` is ``held``, ``shared`` or ``contested``
-    (then ``other_holder`` is the other side). ``event_id`` is the change that made it so, or
+    (then ``other_holder`` is the other side), or ``unknown`` (``holder`` is the side that
+    last held it). ``event_id`` is the change that made it so, or
     None while the baseline, with its ``source_id``, still holds.
     """
 
@@ -345,6 +368,8 @@ class Control:
     def __str__(self) -> str:
         if self.state == "held":
             return self.holder
+        if self.state == "unknown":
+            return f"unknown (last held by {self.holder})"
         return f"{self.holder} ({self.state} with {self.other_holder})"
 
 

@@ -1035,7 +1035,55 @@ def render_charts(data: Data) -> str:
         ),
         "",
     ]
+    out += held_per_day(data)
     return "\n".join(out)
+
+
+def held_per_day(data: Data) -> list[str]:
+    """The Charts page's section on the daily control table: places held per side per day."""
+    if "daily_control" not in data.rows or not data.rows["daily_control"]:
+        return []
+    actors = data.by_key("actors", "actor_id")
+    held: dict[date, Counter] = defaultdict(Counter)
+    for row in data.rows["daily_control"]:
+        key = "unknown" if row["state"] == "unknown" else row["holder_id"]
+        held[row["date"]][key] += 1
+    days = sorted(held)
+    labels = {k: actors.get(k, {}).get("name", k) for c in held.values() for k in c}
+    labels["unknown"] = "Unknown (holder left, or no page says)"
+    keys = sorted(labels, key=lambda k: -held[days[0]].get(k, 0) - held[days[-1]].get(k, 0))
+    colours = {k: PALETTE[n % len(PALETTE)] for n, k in enumerate(keys)}
+    colours["unknown"] = "#9e9e9e"
+    chart = stacked_bars_svg(
+        days,
+        held,
+        keys,
+        labels,
+        colours,
+        "Places in scope held per side, at the end of each day",
+        "syriatl-chart chart-held",
+    )
+    places = len(data.rows.get("control_baseline", []))
+    return [
+        "## Places held, day by day {#places-held}",
+        "",
+        f"Each of the {plural(places, 'place')} in the control scope (towns of 15,000 people or "
+        "more, governorate capitals, airports, border crossings, dams) counted under the side "
+        "that held it at the end of each day, from the `daily_control` table; a shared or "
+        "contested place counts for its main holder. A count of places, not of area.",
+        "",
+        f'<div class="syriatl-figure">{chart}</div>',
+        "",
+        '??? info "The numbers"',
+        "",
+        indent(
+            table(
+                ["Day"] + [md(labels[k]) for k in keys],
+                [[short_date(day)] + [str(held[day].get(k, 0)) for k in keys] for day in days],
+            )
+        ),
+        "",
+    ]
 
 
 # -- home, citation -------------------------------------------------------------------------

@@ -33,8 +33,9 @@ def summarize(*, path: str | Path | None = None) -> dict:
 
 def _held(table) -> dict[str, dict[str, int]]:
     """For each day, how many places each side held (a shared or contested place counts for
-    its main holder)."""
-    counts = table.groupby([table["date"].dt.strftime("%Y-%m-%d"), "holder_id"]).size()
+    its main holder; a place whose holder is unknown, under ``unknown``)."""
+    side = table["holder_id"].astype("string").where(table["state"] != "unknown", "unknown")
+    counts = table.groupby([table["date"].dt.strftime("%Y-%m-%d"), side.rename("side")]).size()
     held: dict[str, dict[str, int]] = {}
     for (day, side), n in counts.items():
         held.setdefault(day, {})[str(side)] = int(n)
@@ -66,9 +67,10 @@ def summary_text(summary: dict) -> str:
     held = summary.get("places_held_per_day") or {}
     if held:
         everyone = sorted({side for day in held.values() for side in day})
+        width = max(len(side) for side in everyone)
         lines.append("places in the control scope held per side, at the end of each day:")
-        lines.append("  " + " " * 10 + "".join(f" {n:>5}" for n in range(1, len(everyone) + 1)))
-        for day, counts in held.items():
-            lines.append(f"  {day}" + "".join(f" {counts.get(s, 0):5d}" for s in everyone))
-        lines += [f"  {n:>5} = {side}" for n, side in enumerate(everyone, start=1)]
+        lines.append("  " + " " * width + "".join(f" {day[-5:]:>5}" for day in held))
+        for side in everyone:
+            counts = "".join(f" {day.get(side, 0):5d}" for day in held.values())
+            lines.append(f"  {side:<{width}}{counts}")
     return "\n".join(lines)

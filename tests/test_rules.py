@@ -6,29 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import find_row, read_rows, set_cell, write_rows
+from conftest import assert_reported, find_row, problems, read_rows, set_cell, write_rows
 
 import syriatl
 from syriatl.checks import RULES
-
-
-def problems(root: Path, rule: str):
-    report = syriatl.validate(root)
-    assert not report.valid
-    found = [p for p in report.problems if p.rule == rule]
-    assert found, f"no {rule} problem in:\n{report.to_text()}"
-    return found
-
-
-def assert_reported(root: Path, rule: str, table: str, row: int | None, column: str):
-    found = problems(root, rule)
-    places = [(p.table, p.row, p.column) for p in found]
-    assert (table, row, column) in places, (
-        f"{rule} reported at {places}, not {(table, row, column)}"
-    )
-    match = next(p for p in found if (p.table, p.row, p.column) == (table, row, column))
-    assert match.message and match.file.endswith(f"{table}.csv")
-    return match
 
 
 def event_with(root: Path, **where: str) -> tuple[int, dict]:

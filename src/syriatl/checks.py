@@ -968,6 +968,12 @@ def unused(tables: Tables, package: Package) -> Iterator[Problem]:
 # -- control of territory ------------------------------------------------------------------
 
 CONTROL_SCOPE_POPULATION = 15_000
+# what the control history (syriatl.history.changes) reads
+HISTORY_NEEDS = {
+    "events": ("event_id", "date", "place_id", "event_type", "certainty"),
+    "event_actors": ("event_id", "actor_id", "role"),
+    "actors": ("actor_id", "parent_id"),
+}
 
 
 def _row_of(frame, column: str) -> dict[str, int]:
@@ -979,9 +985,7 @@ def _row_of(frame, column: str) -> dict[str, int]:
     "control-history",
     "Each change of a place's control starts from a side that held it just before (its "
     "baseline, or the previous change), or repeats the last change.",
-    events=("event_id", "date", "place_id", "event_type", "certainty"),
-    event_actors=("event_id", "actor_id", "role"),
-    actors=("actor_id", "parent_id"),
+    **HISTORY_NEEDS,
 )
 def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import baseline_holders, breaks, changes
@@ -1200,9 +1204,7 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
     "control-one-holder",
     "A place has one holder a day: it changes hands to two different sides on one day only "
     "when the earlier change left it contested.",
-    events=("event_id", "date", "place_id", "event_type", "certainty"),
-    event_actors=("event_id", "actor_id", "role"),
-    actors=("actor_id", "parent_id"),
+    **HISTORY_NEEDS,
 )
 def control_one_holder(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import changes
@@ -1274,9 +1276,7 @@ def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
     "(`syriatl derive` rewrites it).",
     daily_control=("place_id", "date", "holder_id", "state"),
     control_baseline=("place_id", "holder_id", "other_holder_id", "state", "certainty"),
-    events=("event_id", "date", "place_id", "event_type", "certainty"),
-    event_actors=("event_id", "actor_id", "role"),
-    actors=("actor_id", "parent_id"),
+    **HISTORY_NEEDS,
 )
 def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import DAILY_COLUMNS, coverage_days, daily

@@ -89,7 +89,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from syriatl.diff import PackageError, diff, diff_json, diff_text
+    from syriatl.diff import diff, diff_json, diff_text
+    from syriatl.package import PackageError
 
     try:
         result = diff(args.old, args.new)

@@ -11,36 +11,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import tempfile
-import zipfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from syriatl.package import DESCRIPTOR, Package, PackageError, read_package
+from syriatl.package import Package, read_package, unpacked
 
 
 @contextlib.contextmanager
 def opened(path: str | Path) -> Iterator[Package]:
     """The package at a folder, a descriptor or inside a release zip (unpacked to a temp dir)."""
-    path = Path(path)
-    if path.suffix.lower() != ".zip":
-        package, _ = read_package(path)
-        yield package
-        return
-    try:
-        archive = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise PackageError(f"{path} is not a readable zip file: {exc}") from None
-    with archive, tempfile.TemporaryDirectory() as tmp:
-        for name in archive.namelist():
-            parts = PurePosixPath(name).parts
-            if name.startswith(("/", "\\")) or ".." in parts or ":" in name:
-                raise PackageError(f"{path} holds an unsafe path {name!r}; nothing was unpacked")
-        descriptors = [n for n in archive.namelist() if PurePosixPath(n).name == DESCRIPTOR]
-        if not descriptors:
-            raise PackageError(f"{path} holds no {DESCRIPTOR}")
-        archive.extractall(tmp)
-        package, _ = read_package(Path(tmp) / min(descriptors, key=len))
+    with unpacked(path) as local:
+        package, _ = read_package(local)
         yield package
 
 

@@ -337,12 +337,19 @@ def control_history(path: str | Path | None = None) -> pd.DataFrame:
     return changes(load_package(path=path))
 
 
+def _read(path: str | Path | None) -> tuple[dict, list[dt.date]]:
+    """The package's tables and the days of its coverage (a release zip read in passing)."""
+    from syriatl.loading import _package, load_package
+    from syriatl.package import unpacked
+
+    with unpacked(path) as local:
+        return load_package(path=local), coverage_days(_package(local))
+
+
 def daily_control(path: str | Path | None = None) -> pd.DataFrame:
     """The daily control table, derived afresh from the package at ``path``: one row per
     baseline place per day, 26 November to 8 December 2024."""
-    from syriatl.loading import _package, load_package
-
-    return daily(load_package(path=path), coverage_days(_package(path)))
+    return daily(*_read(path))
 
 
 @dataclass(frozen=True)
@@ -437,11 +444,10 @@ def control(
     """
     import pandas as pd
 
-    from syriatl.loading import _package, load_package
-
     if tables is None:
-        tables = load_package(path=path)
-    days = coverage_days(_package(path))
+        tables, days = _read(path)
+    else:
+        days = _days(path)
     day = parse_day(date, days)
     place_id = resolve_place(place, tables)
     table = daily(tables, [day])
@@ -528,10 +534,7 @@ def derive(path: str | Path | None = None, *, check: bool = False) -> tuple[Path
 def control_report(place: str | None, date: str | None, path: str | Path | None = None) -> str:
     """What ``syriatl control`` prints: a place's story (``date`` None), who held it on a
     day, or (``place`` None) the map of a day as a table of every baseline place."""
-    from syriatl.loading import _package, load_package
-
-    tables = load_package(path=path)
-    days = coverage_days(_package(path))
+    tables, days = _read(path)
     if place is None:
         day = parse_day(str(date), days)
         table = daily(tables, [day])
@@ -562,6 +565,15 @@ def control_report(place: str | None, date: str | None, path: str | Path | None 
                 f"{change.gained_by}  ({change.certainty})"
             )
     return "\n".join(lines)
+
+
+def _days(path: str | Path | None) -> list[dt.date]:
+    """The coverage's days, from the descriptor alone."""
+    from syriatl.loading import _package
+    from syriatl.package import unpacked
+
+    with unpacked(path) as local:
+        return coverage_days(_package(local))
 
 
 def _outside(place_id: str) -> str:

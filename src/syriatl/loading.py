@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syriatl.package import Package, read_package
+from syriatl.package import Package, read_package, unpacked
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -27,7 +27,8 @@ def _package(path: str | Path | None) -> Package:
 
 def list_tables(path: str | Path | None = None) -> list[str]:
     """The names of the package's tables, in the descriptor's order."""
-    return list(_package(path).resources)
+    with unpacked(path) as local:
+        return list(_package(local).resources)
 
 
 def _load(package: Package, name: str) -> pd.DataFrame:
@@ -137,13 +138,16 @@ def read_small(path: Path, names: list[str]) -> dict[str, list[str]] | None:
 def load(name: str, *, path: str | Path | None = None) -> pd.DataFrame:
     """One table as a typed DataFrame, e.g. ``load("events")``.
 
-    ``path`` is a package folder or ``datapackage.json``; by default, the installed package.
+    ``path`` is a package folder, a ``datapackage.json`` or a release zip; by default, the
+    installed package.
     """
-    return _load(_package(path), name)
+    with unpacked(path) as local:
+        return _load(_package(local), name)
 
 
 def load_package(*, path: str | Path | None = None) -> dict[str, pd.DataFrame]:
-    """Every table, by name, as typed DataFrames.
+    """Every table, by name, as typed DataFrames, from the installed package or from a folder,
+    a ``datapackage.json`` or a release zip at ``path``.
 
     Small tables are loaded first, one by one. The large ones then go through a two-stage
     pipeline, largest first: one thread reads a CSV while another types the table read before
@@ -153,9 +157,13 @@ def load_package(*, path: str | Path | None = None) -> dict[str, pd.DataFrame]:
     so it is not overlapped. An error is raised for the first failing table in the
     descriptor's order, as loading one by one would raise it.
     """
+    with unpacked(path) as local:  # a release zip is read from a temporary folder
+        return _load_all(_package(local))
+
+
+def _load_all(package: Package) -> dict[str, pd.DataFrame]:
     from concurrent.futures import ThreadPoolExecutor
 
-    package = _package(path)
     sizes = {name: _size(resource.path) for name, resource in package.resources.items()}
     large = sorted((name for name in sizes if sizes[name] >= SMALL), key=lambda n: -sizes[n])
     loaded = {name: _attempt(_load, package, name) for name in sizes if name not in large}

@@ -6,15 +6,21 @@ at (no URLs, no absolute paths, no ``..``) are written once.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 DESCRIPTOR = "datapackage.json"
+# A release zip is unpacked only within these bounds: a million-event package is well under.
+ZIP_MAX_MEMBERS = 10_000
+ZIP_MAX_BYTES = 8 << 30  # uncompressed, in all
+ZIP_MAX_RATIO = 1_000  # uncompressed to compressed, for any member over a megabyte
 
 
-class PackageError(Exception):
+class PackageError(ValueError):
     """The package cannot be read at all: a missing or broken descriptor, or an unsafe path."""
 
     def __init__(self, message: str, *, rule: str = "package-error", table: str | None = None):
@@ -38,11 +44,24 @@ def shipped_root() -> Path:
     raise PackageError("the syriatl data package is not installed with this copy of syriatl")
 
 
+def _refuse_url(path: str | Path) -> None:
+    text = str(path)
+    if "://" in text or text.lower().startswith(("http:", "https:", "ftp:")):
+        raise PackageError(
+            f"{text} is a URL; syriatl reads local copies only and never fetches anything. "
+            "Download the release zip (or clone the repository) and give its path, e.g. "
+            "`syriatl validate syriatl-data-X.Y.Z.zip`"
+        )
+
+
 def descriptor_path(path: str | Path | None = None) -> Path:
     """The ``datapackage.json`` named by a folder, a descriptor file or None (the shipped one)."""
     if path is None:
         return shipped_root() / DESCRIPTOR
+    _refuse_url(path)
     path = Path(path)
+    if path.suffix.lower() == ".zip" and path.is_file():
+        raise PackageError(f"{path} is a zip: open it with syriatl.package.unpacked()")
     if path.is_dir():
         path = path / DESCRIPTOR
     if not path.is_file():
@@ -168,3 +187,59 @@ def read_package(path: str | Path | None = None) -> tuple[Package, list[PackageE
             continue
         resources_by_name[name] = Resource(name, data_path, entry["path"], schema, entry)
     return Package(root, descriptor, resources_by_name), problems
+
+
+@contextlib.contextmanager
+def unpacked(path: str | Path | None) -> Iterator[Path | None]:
+    """``path`` as a local package: a folder or descriptor as it is, a release zip unpacked
+    into a temporary folder for the duration (its ``datapackage.json``), None for the shipped
+    package. A zip is refused whole, before anything is written, if a member would land
+    outside the folder (an absolute path, ``..``, a drive, a link) or if it is larger, holds
+    more members or compresses better than a real package could."""
+    import tempfile
+    import zipfile
+
+    if path is None:
+        yield None
+        return
+    _refuse_url(path)
+    path = Path(path)
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        yield path
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise PackageError(f"{path} is not a readable zip file: {exc}") from None
+    with archive, tempfile.TemporaryDirectory(prefix="syriatl-") as tmp:
+        members = archive.infolist()
+        _check_members(path, members)
+        descriptors = [m.filename for m in members if PurePosixPath(m.filename).name == DESCRIPTOR]
+        if not descriptors:
+            raise PackageError(f"{path} holds no {DESCRIPTOR}; it is not a data package")
+        archive.extractall(tmp)
+        yield Path(tmp) / min(descriptors, key=len)
+
+
+def _check_members(path: Path, members: list) -> None:
+    """Refuse an archive that could write outside its folder or fill the disk."""
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise PackageError(f"{path} holds {len(members):,} files; a package has far fewer")
+    total = 0
+    for member in members:
+        name = member.filename
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        is_link = (member.external_attr >> 16) & 0o170000 == 0o120000
+        if name.startswith(("/", "\\")) or ".." in parts or ":" in name or is_link:
+            raise PackageError(f"{path} holds an unsafe path {name!r}; nothing was unpacked")
+        total += member.file_size
+        big = member.file_size > 1 << 20
+        if big and member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1):
+            raise PackageError(
+                f"{path}: {name!r} unpacks to {member.file_size:,} bytes from "
+                f"{member.compress_size:,}; refused as a zip bomb"
+            )
+    if total > ZIP_MAX_BYTES:
+        raise PackageError(
+            f"{path} unpacks to {total:,} bytes, more than the {ZIP_MAX_BYTES:,} allowed"
+        )

@@ -12,8 +12,11 @@ def summarize(*, path: str | Path | None = None) -> dict:
     from syriatl.checks import publisher_counts
     from syriatl.history import coverage_days, daily
     from syriatl.loading import _package, load_package
+    from syriatl.package import unpacked
 
-    tables = load_package(path=path)
+    with unpacked(path) as local:
+        tables = load_package(path=local)
+        days = coverage_days(_package(local))
     events = tables["events"]
     publishers = publisher_counts(tables)
     per_day = events.groupby(events["date"].dt.strftime("%Y-%m-%d")).size()
@@ -25,9 +28,7 @@ def summarize(*, path: str | Path | None = None) -> dict:
         "events_per_type": _counts(events["event_type"]),
         "events_per_certainty": _counts(events["certainty"]),
         "share_two_publishers": round(float((publishers >= 2).mean()), 3) if len(events) else 0.0,
-        "places_held_per_day": _held(daily(tables, coverage_days(_package(path))))
-        if "control_baseline" in tables
-        else {},
+        "places_held_per_day": _held(daily(tables, days)) if "control_baseline" in tables else {},
     }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syriatl.fastcsv import read_well_formed
-from syriatl.package import Package, PackageError, Resource, read_package
+from syriatl.package import DESCRIPTOR, Package, PackageError, Resource, read_package, unpacked
 from syriatl.report import Problem, Report
 from syriatl.schemas import repeating_fields
 
@@ -40,11 +40,26 @@ def field_size_limit(limit: int = MAX_FIELD_BYTES) -> Iterator[None]:
 
 
 def validate(path: str | Path | None = None) -> Report:
-    """Validate the shipped package (``path=None``) or a package folder or ``datapackage.json``.
+    """Validate the shipped package (``path=None``), a package folder, a ``datapackage.json``
+    or a release zip (unpacked to a temporary folder, within :func:`~syriatl.package.unpacked`'s
+    bounds).
 
     Returns a :class:`~syriatl.report.Report` with every problem found; never raises on bad data.
     """
     shown = "shipped syriatl data package" if path is None else str(path)
+    try:
+        with unpacked(path) as local:
+            report = _validate(local, shown)
+            if local is not None and local.name == DESCRIPTOR and local != Path(path):
+                report.path = shown  # a zip: name it, not its temporary folder
+            return report
+    except PackageError as exc:
+        report = Report(path=shown)
+        report.problems.append(Problem(table=exc.table or "", rule=exc.rule, message=str(exc)))
+        return report
+
+
+def _validate(path: Path | None, shown: str) -> Report:
     report = Report(path=shown)
     try:
         package, resource_problems = read_package(path)

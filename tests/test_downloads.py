@@ -1,0 +1,103 @@
+"""What users download is validated and loaded as they got it: a release zip, read in passing."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import syriatl
+from syriatl import package as packaging
+from syriatl.cli import main
+from syriatl.release import build_release
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    return build_release(tmp_path_factory.mktemp("release")).path
+
+
+def test_a_release_zip_validates_as_the_folder_does(bundle, capsys):
+    report = syriatl.validate(bundle)
+    assert report.valid, report.to_text()
+    assert report.path == str(bundle)
+    assert report.rows == syriatl.validate().rows
+    assert main(["validate", str(bundle)]) == 0
+    assert str(bundle) in capsys.readouterr().out
+
+
+def test_a_release_zip_loads_as_the_folder_does(bundle):
+    shipped = syriatl.load_package()
+    zipped = syriatl.load_package(path=bundle)
+    assert list(zipped) == list(shipped)
+    for name in shipped:
+        pd.testing.assert_frame_equal(zipped[name], shipped[name])
+    assert syriatl.list_tables(bundle) == list(shipped)
+    pd.testing.assert_frame_equal(syriatl.load("events", path=bundle), shipped["events"])
+
+
+def test_a_release_zip_summarises_and_answers(bundle, capsys):
+    assert syriatl.summarize(path=bundle) == syriatl.summarize()
+    assert main(["summary", str(bundle)]) == 0
+    assert "places in the control scope" in capsys.readouterr().out
+    assert syriatl.control("hama", "2024-12-05", path=bundle) == syriatl.control(
+        "hama", "2024-12-05"
+    )
+
+
+def _rezip(bundle: Path, out: Path, extra: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        for name, data in extra.items():
+            target.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize("name", ["../evil.txt", "/etc/evil.txt", "C:/evil.txt", "a/../../evil"])
+def test_a_zip_that_would_write_outside_is_refused_whole(bundle, tmp_path, name):
+    bad = _rezip(bundle, tmp_path / "bad.zip", {name: b"x"})
+    report = syriatl.validate(bad)
+    assert not report.valid
+    assert "unsafe path" in report.problems[0].message
+    with pytest.raises(packaging.PackageError, match="unsafe path"):
+        syriatl.load_package(path=bad)
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_a_zip_bomb_is_refused(bundle, tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pkg/datapackage.json", "{}")
+        archive.writestr("pkg/data/zeros.csv", b"0" * (8 << 20))
+    report = syriatl.validate(bomb)
+    assert not report.valid and "zip bomb" in report.problems[0].message
+    monkeypatch.setattr(packaging, "ZIP_MAX_BYTES", 1000)
+    report = syriatl.validate(bundle)
+    assert "more than the 1,000 allowed" in report.problems[0].message
+
+
+def test_a_file_that_is_not_a_zip_or_a_package_is_named(tmp_path, capsys):
+    fake = tmp_path / "data.zip"
+    fake.write_text("not a zip")
+    report = syriatl.validate(fake)
+    assert "not a readable zip file" in report.problems[0].message
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("README.md", "hello")
+    assert "holds no datapackage.json" in syriatl.validate(empty).problems[0].message
+    assert main(["summary", str(empty)]) == 1
+    assert "holds no datapackage.json" in capsys.readouterr().err
+
+
+def test_a_url_is_refused_with_the_way_to_a_local_copy(capsys):
+    url = "https://example.org/syriatl-data-0.4.0.zip"
+    report = syriatl.validate(url)
+    message = report.problems[0].message
+    assert url in message and "local copies only" in message and "https:/example" not in message
+    with pytest.raises(packaging.PackageError, match="local copies only"):
+        syriatl.load("events", path=url)
+    assert main(["validate", url]) == 1
+    assert "local copies only" in capsys.readouterr().out

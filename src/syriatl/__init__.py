@@ -24,9 +24,13 @@ _EXPORTS = {
     "load_joined": "syriatl.loading",
     "list_tables": "syriatl.loading",
     "validate": "syriatl.validation",
+    "validate_frames": "syriatl.validation",
+    "schema": "syriatl.validation",
     "summarize": "syriatl.summary",
     "control": "syriatl.history",
     "control_history": "syriatl.history",
+    "daily_control": "syriatl.history",
+    "ControlQueryError": "syriatl.history",
     "Report": "syriatl.report",
     "Problem": "syriatl.report",
 }

@@ -351,3 +351,65 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
         seen.add(marker)
         problems.append(Problem(resource.name, row, column, rule, message, resource.relpath))
     return problems
+
+
+def schema(name: str, *, path: str | Path | None = None):
+    """The pandera ``DataFrameSchema`` of a table, derived from its Table Schema: the one the
+    validator runs. ``syriatl.schema("events").validate(frame, lazy=True)`` checks a frame of
+    one's own, with pandera's own ``SchemaErrors`` report; the rules that cross rows and
+    tables are in :func:`validate_frames`."""
+    from syriatl.loading import _package
+    from syriatl.schemas import pandera_schema
+
+    with unpacked(path) as local:
+        package = _package(local)
+    if name not in package.resources:
+        known = ", ".join(package.resources)
+        raise KeyError(f"no table named {name!r}; the tables are: {known}")
+    return pandera_schema(package.resources[name], package)
+
+
+def validate_frames(frames: dict[str, pd.DataFrame], *, path: str | Path | None = None) -> Report:
+    """Validate tables held as DataFrames (edited or extended in pandas) with every check the
+    command line runs on CSV files: each frame's schema, then the rules that cross tables.
+
+    Give the frames by table name, typed as :func:`syriatl.load` types them; a table left out
+    is taken from the package at ``path`` (the shipped one by default), so a single edited
+    table is checked against the rest. Rows are numbered as in the CSV the frame would be
+    written to (the header is row 1). Never raises on bad data.
+    """
+    import pandas as pd
+
+    from syriatl.checks import run_checks
+    from syriatl.loading import _package, load_package
+
+    report = Report(path="frames: " + ", ".join(frames))
+    with unpacked(path) as local:
+        package = _package(local)
+        tables = load_package(path=local)
+    for name, frame in frames.items():
+        resource = package.resources.get(name)
+        if resource is None:
+            report.problems.append(
+                Problem(table=name, rule="package-error", message=f"no table named {name!r}")
+            )
+            continue
+        frame = frame.reset_index(drop=True)
+        frame.index = pd.RangeIndex(2, len(frame) + 2)
+        missing = [f for f in resource.field_names if f not in frame.columns]
+        for column in missing:
+            report.problems.append(
+                Problem(name, 1, column, "missing-label", "the column is missing", resource.relpath)
+            )
+        found = constraint_problems(frame, resource, package)
+        # a column of the wrong dtype is reported as such, not as the checks it then breaks
+        mistyped = {p.column for p in found if p.rule == "type-error"}
+        report.problems.extend(p for p in found if p.row is not None or p.column not in mistyped)
+        tables[name] = frame
+    for name, frame in tables.items():
+        report.rows[name] = len(frame)
+    for problem in run_checks(tables, package):
+        resource = package.resources.get(problem.table)
+        report.problems.append(_with_file(problem, resource.relpath if resource else ""))
+    report.problems.sort(key=lambda p: (p.file, p.table, p.row or 0, p.column, p.rule, p.message))
+    return report

@@ -1,4 +1,4 @@
-"""What users download is validated and loaded as they got it: a release zip, read in passing."""
+"""What users bring: a release zip as downloaded, or frames of their own, checked as the CLI checks."""
 
 from __future__ import annotations
 
@@ -101,3 +101,40 @@ def test_a_url_is_refused_with_the_way_to_a_local_copy(capsys):
         syriatl.load("events", path=url)
     assert main(["validate", url]) == 1
     assert "local copies only" in capsys.readouterr().out
+
+
+# -- frames of one's own ----------------------------------------------------------------------
+
+
+def broken_events():
+    """The shipped events, with a constraint, a type and a foreign key broken."""
+    events = syriatl.load("events")
+    events.loc[0, "title"] = "short"  # minLength 10
+    events["fatalities"] = events["fatalities"].astype("object")
+    events.loc[2, "fatalities"] = "many"  # not an integer
+    events.loc[1, "place_id"] = "atlantis"  # no such place
+    return events
+
+
+def test_the_public_schema_gives_pandera_its_own_report():
+    import pandera.errors
+
+    with pytest.raises(pandera.errors.SchemaErrors) as caught:
+        syriatl.schema("events").validate(broken_events(), lazy=True)
+    cases = caught.value.failure_cases
+    assert set(cases["column"]) >= {"title", "fatalities"}
+    assert "short" in set(cases["failure_case"].astype(str))
+    syriatl.schema("events").validate(syriatl.load("events"), lazy=True)  # the shipped table
+    with pytest.raises(KeyError, match="no table named 'nope'"):
+        syriatl.schema("nope")
+
+
+def test_frames_get_the_command_lines_report():
+    report = syriatl.validate_frames({"events": broken_events()})
+    found = {(p.rule, p.row, p.column) for p in report.problems}
+    assert ("constraint-error", 2, "title") in found
+    assert ("type-error", 4, "fatalities") in found
+    assert ("foreign-key", 3, "place_id") in found
+    assert not [p for p in report.problems if p.rule == "internal-error"]
+    assert all(p.file == "data/events.csv" for p in report.problems if p.table == "events")
+    assert syriatl.validate_frames({"events": syriatl.load("events")}).valid

@@ -1,4 +1,4 @@
-"""What users bring: a release zip as downloaded, or frames of their own, checked as the CLI checks."""
+"""What users bring: a release zip as downloaded, or frames of their own, checked like the CLI."""
 
 from __future__ import annotations
 

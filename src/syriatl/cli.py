@@ -65,7 +65,7 @@ def _release(args: argparse.Namespace) -> int:
 
     try:
         bundle = build_release(args.out, args.path)
-    except (PackageError, ReleaseError, OSError) as exc:
+    except (PackageError, ReleaseError, OSError, ImportError) as exc:
         print(f"no release written: {exc}", file=sys.stderr)
         return 1
     print(f"{bundle.path}\n{bundle.bytes} bytes\nsha256 {bundle.sha256}")
@@ -75,11 +75,16 @@ def _release(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from syriatl.database import write_sqlite
     from syriatl.exports import write_geojson, write_parquet
 
+    writers = {"parquet": write_parquet, "geojson": write_geojson, "sqlite": write_sqlite}
     out = Path(args.out)
     try:
-        written = (write_parquet if args.format == "parquet" else write_geojson)(out, args.path)
+        written = writers[args.format](out, args.path)
+    except ImportError as exc:
+        print(f"cannot export: {exc}", file=sys.stderr)
+        return 1
     except (OSError, ValueError, KeyError) as exc:
         print(f"cannot export: {exc}; run `syriatl validate` first", file=sys.stderr)
         return 1
@@ -176,8 +181,10 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
     release.set_defaults(run=_release)
 
-    export = commands.add_parser("export", help="write the tables as Parquet or GeoJSON")
-    export.add_argument("--format", choices=["parquet", "geojson"], required=True)
+    export = commands.add_parser(
+        "export", help="write the tables as Parquet, GeoJSON or a SQLite database for Datasette"
+    )
+    export.add_argument("--format", choices=["parquet", "geojson", "sqlite"], required=True)
     export.add_argument("--out", required=True, help="folder to write into")
     export.add_argument("path", nargs="?", help="package folder (default: the shipped package)")
     export.set_defaults(run=_export)

@@ -12,14 +12,27 @@ from pathlib import Path
 
 
 def write_parquet(out: Path, path: str | Path | None = None) -> list[Path]:
-    """One typed Parquet file per table in ``out``; returns the files written."""
+    """One typed Parquet file per table in ``out``; returns the files written.
+
+    A date column is written as Parquet's DATE (not a timestamp), so DuckDB, R and Arrow read
+    it as a date; integers stay nullable; codes are dictionary-encoded.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from syriatl.loading import load_package
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in load_package(path=path).items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        fields = [
+            pa.field(f.name, pa.date32()) if pa.types.is_timestamp(f.type) else f
+            for f in table.schema
+        ]
+        table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
         target = out / f"{name}.parquet"
-        frame.to_parquet(target, index=False, engine="pyarrow", compression="zstd")
+        pq.write_table(table, target, compression="zstd")
         written.append(target)
     return written
 

@@ -1,9 +1,9 @@
 """Build the release bundle that people download and cite, byte for byte reproducible.
 
 ``syriatl-data-X.Y.Z.zip`` holds one folder with the descriptor (each resource with its
-``bytes`` and ``hash``), the CSVs, the Table Schemas, Parquet and GeoJSON exports, the citation,
-the licence, a short README and a ``SHA256SUMS`` list. Entries are sorted and stamped with a
-fixed time, so the same tree always gives the same zip.
+``bytes`` and ``hash``), the CSVs, the Table Schemas, Parquet, GeoJSON and SQLite exports, the
+citation, the licence, a short README and a ``SHA256SUMS`` list. Entries are sorted and stamped
+with a fixed time, so the same tree always gives the same zip.
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ def readme(package: Package) -> str:
         "`datapackage.json` describes every table (Frictionless Data Package v2); check it with\n"
         "`frictionless validate datapackage.json` or `syriatl validate .`.\n"
         "`parquet/` holds the same tables typed; `geojson/` the events, the places and the\n"
-        "daily control of territory (a point per place per day) as points.\n"
+        "daily control of territory (a point per place per day) as points; `sqlite/` one\n"
+        "database with its Datasette metadata (`datasette sqlite/syriatl.db -m\n"
+        "sqlite/metadata.json`).\n"
         "How to cite: `CITATION.cff`. Licence of the data: CC BY 4.0 (`LICENSE-DATA`).\n"
         "`SHA256SUMS` lists the checksum of every other file.\n\n"
         f"## Tables\n\n{tables}\n"
@@ -97,6 +99,7 @@ def vanished_ids(package: Package, manifest: Path) -> list[str]:
 
 def bundle_files(package: Package) -> dict[str, bytes]:
     """Every file of the bundle, by its path inside the bundle folder."""
+    from syriatl.database import write_sqlite
     from syriatl.exports import write_geojson, write_parquet
 
     files: dict[str, bytes] = {}
@@ -118,6 +121,7 @@ def bundle_files(package: Package) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         exported = write_parquet(Path(tmp) / "parquet", package.root)
         exported += write_geojson(Path(tmp) / "geojson", package.root)
+        exported += write_sqlite(Path(tmp) / "sqlite", package.root)
         for path in exported:
             files[path.relative_to(tmp).as_posix()] = path.read_bytes()
     sums = "".join(f"{sha256(files[name])}  {name}\n" for name in sorted(files))

@@ -404,7 +404,11 @@ def validate_frames(frames: dict[str, pd.DataFrame], *, path: str | Path | None 
         found = constraint_problems(frame, resource, package)
         # a column of the wrong dtype is reported as such, not as the checks it then breaks
         mistyped = {p.column for p in found if p.rule == "type-error"}
-        report.problems.extend(p for p in found if p.row is not None or p.column not in mistyped)
+        report.problems.extend(
+            p
+            for p in found
+            if p.rule == "type-error" or p.row is not None or p.column not in mistyped
+        )
         tables[name] = frame
     for name, frame in tables.items():
         report.rows[name] = len(frame)

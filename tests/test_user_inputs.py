@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -140,3 +142,52 @@ def test_frames_get_the_command_lines_report():
     assert not [p for p in report.problems if p.rule == "internal-error"]
     assert all(p.file == "data/events.csv" for p in report.problems if p.table == "events")
     assert syriatl.validate_frames({"events": syriatl.load("events")}).valid
+
+
+# -- polars ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", syriatl.list_tables())
+def test_polars_frames_hold_what_pandas_frames_hold(name):
+    import polars as pl
+
+    frame = syriatl.load(name, backend="polars")
+    pandas = syriatl.load(name)
+    assert frame.columns == list(pandas.columns)
+    kinds = {"date": pl.Date, "integer": pl.Int64, "number": pl.Float64}
+    for column in pandas.columns:
+        dtype = frame.schema[column]
+        if str(pandas[column].dtype) == "category":
+            assert dtype == pl.Categorical, column
+        elif pandas[column].dtype.kind == "M":
+            assert dtype == kinds["date"], column
+        elif str(pandas[column].dtype) == "Int64":
+            assert dtype == kinds["integer"], column
+    plain = pandas.astype(object).where(pandas.notna(), None)
+    for column in pandas.select_dtypes("datetime").columns:
+        plain[column] = [None if v is None else v.date() for v in plain[column]]
+    assert frame.rows() == [tuple(row) for row in plain.itertuples(index=False)]
+
+
+def test_polars_backend_imports_no_pandas():
+    code = (
+        "import sys, syriatl; f = syriatl.load('events', backend='polars'); "
+        "assert 'pandas' not in sys.modules, 'pandas was imported'; print(f.height)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(syriatl.load("events"))
+
+
+def test_polars_backend_refuses_a_bad_cell_and_a_bad_backend(tmp_path):
+    import polars as pl
+    from conftest import copy_package, set_cell
+
+    package = copy_package(tmp_path / "pkg")
+    set_cell(package, "events", 0, "fatalities", "many")
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        syriatl.load("events", path=package, backend="polars")
+    with pytest.raises(ValueError, match="backend must be"):
+        syriatl.load("events", backend="arrow")
+    with pytest.raises(KeyError, match="no table named"):
+        syriatl.load("nope", backend="polars")

@@ -135,14 +135,24 @@ def read_small(path: Path, names: list[str]) -> dict[str, list[str]] | None:
     return {name: columns[name] for name in names if name in columns}
 
 
-def load(name: str, *, path: str | Path | None = None) -> pd.DataFrame:
+def load(name: str, *, path: str | Path | None = None, backend: str = "pandas"):
     """One table as a typed DataFrame, e.g. ``load("events")``.
 
     ``path`` is a package folder, a ``datapackage.json`` or a release zip; by default, the
-    installed package.
+    installed package. ``backend="polars"`` gives a polars DataFrame typed from the same Table
+    Schema, without importing pandas (the ``polars`` extra).
     """
     with unpacked(path) as local:
-        return _load(_package(local), name)
+        package = _package(local)
+        if backend == "polars":
+            from syriatl.polars_frames import load_polars
+
+            if name not in package.resources:
+                _read(package, name)  # the same KeyError, naming the tables
+            return load_polars(package, name)
+        if backend != "pandas":
+            raise ValueError(f"backend must be 'pandas' or 'polars', not {backend!r}")
+        return _load(package, name)
 
 
 def load_package(*, path: str | Path | None = None) -> dict[str, pd.DataFrame]:

@@ -191,3 +191,35 @@ def test_polars_backend_refuses_a_bad_cell_and_a_bad_backend(tmp_path):
         syriatl.load("events", backend="arrow")
     with pytest.raises(KeyError, match="no table named"):
         syriatl.load("nope", backend="polars")
+
+
+# -- hostile input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["descriptor", "schema"])
+def test_json_nested_too_deeply_is_an_error_not_a_traceback(tmp_path, capsys, which):
+    from conftest import copy_package
+
+    package = copy_package(tmp_path / "pkg")
+    deep = "[" * 200_000 + "]" * 200_000
+    target = package / ("datapackage.json" if which == "descriptor" else "schemas/events.json")
+    target.write_text('{"resources": ' + deep + "}" if which == "descriptor" else deep)
+    report = syriatl.validate(package)
+    assert not report.valid
+    assert any("nests its JSON too deeply" in p.message for p in report.problems)
+    assert main(["validate", str(package)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_infinite_coordinates_are_findings_not_internal_errors(tmp_path):
+    from conftest import copy_package, find_row, set_cell
+
+    package = copy_package(tmp_path / "pkg")
+    for place, column, value in (("hama", "longitude", "inf"), ("aleppo", "latitude", "-inf")):
+        set_cell(package, "places", find_row(package, "places", place_id=place), column, value)
+    report = syriatl.validate(package)
+    assert not [p for p in report.problems if p.rule == "internal-error"], report.to_text()
+    assert {p.column for p in report.problems if p.rule == "constraint-error"} >= {
+        "latitude",
+        "longitude",
+    }

@@ -773,6 +773,8 @@ def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
             continue
         if pd.isna(row.latitude) or pd.isna(row.longitude):
             continue
+        if not (math.isfinite(row.latitude) and math.isfinite(row.longitude)):
+            continue  # an infinite coordinate breaks the column's range, reported there
         km = distance_km(row.latitude, row.longitude, city["latitude"], city["longitude"])
         if km > GEONAMES_TOLERANCE_KM:
             yield Problem(

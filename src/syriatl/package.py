@@ -146,6 +146,10 @@ def _read_json(path: Path, what: str, table: str | None = None) -> dict:
         raise PackageError(f"{what} {path.name} does not exist", table=table) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PackageError(f"{what} {path.name} is not valid JSON: {exc}", table=table) from None
+    except RecursionError:  # nesting no descriptor needs exhausts the parser's stack
+        raise PackageError(
+            f"{what} {path.name} nests its JSON too deeply to read", table=table
+        ) from None
     if not isinstance(value, dict):
         raise PackageError(f"{what} {path.name} must hold a JSON object", table=table)
     return value

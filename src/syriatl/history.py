@@ -256,9 +256,9 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     Holders are sides. After a withdrawal that nobody is reported to have filled, the state is
     ``unknown`` and the holder the side that left; so it is, from the end of its day, for a
     place still credited to a side that ``control_collapses`` says stopped holding ground. A
-    change that left the place contested keeps the loser as ``other_holder_id``; one that left
-    it shared keeps the earlier other holder, or, when two sides took it together, names the
-    second of them (by ID) as the other holder.
+    change that left the place contested makes the taker the holder and the loser the other
+    holder; one that left it shared keeps the side that shared it before (through a contested
+    spell too), or, when two sides took it together, names the second of them (by ID).
     """
     import pandas as pd
 
@@ -279,10 +279,12 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
         other = side.get(other, other) if other else None
         state, since, event, source = str(start.state), None, None, _text(start.source_id)
         certainty = str(start.certainty)
+        partner = other if state == "shared" else None  # who keeps its part through fighting
         pending = by_place.get(place, [])
         for day in stamps:
             while pending and pending[0].date <= day:
                 change = pending.pop(0)
+                before = (state, other)
                 takers = sorted(side_set(change.gained_by)) or [holder]
                 taker, losers = takers[0], side_set(change.lost_by)
                 state = _text(change.state) or "held"
@@ -294,9 +296,14 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
                 elif state == "contested":  # the loser still holds part
                     other = (sorted(losers - {taker}) or kept or [None])[0]
                 elif state == "shared":  # the other holder keeps its part
-                    other = (kept or sorted(losers - {taker}) or [None])[0]
+                    stays = partner not in (None, taker) and partner not in losers
+                    other = kept or ([partner] if stays else []) or sorted(losers - {taker})
+                    other = other[0] if other else None
                 else:
                     other = None
+                partner = other if state == "shared" else partner
+                if (taker, state, other) == (holder, before[0], before[1]):
+                    continue  # a repeat (a later report, a part of the place): since stays
                 holder, since, event, source = taker, change.date, str(change.event_id), None
                 certainty = str(change.certainty)
             end = collapsed.get(holder)

@@ -152,8 +152,9 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
 
     # synthetic sources: copies of real ones, with their own ID and URL
     real_source_ids = [row[S["source_id"]] for row in so_rows]
-    n_sources = min(synthetic // EVENTS_PER_SYNTHETIC_SOURCE, MAX_SOURCES - len(so_rows))
     last_source = max(int(i[1:]) for i in real_source_ids)
+    # new IDs continue after the highest real one, so the room left is what lies above it
+    n_sources = min(synthetic // EVENTS_PER_SYNTHETIC_SOURCE, MAX_SOURCES - last_source)
     source_ids = new_ids(
         "S", 5, last_source, n_sources, retired(source, paths, "sources") | set(real_source_ids)
     )

@@ -1143,12 +1143,14 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
 def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import CHANGE_TYPE, LEAVE_TYPE, changes, side_set
 
-    events = tables["events"]
     how = tables["control_changes"]
     based = set(tables["control_baseline"]["place_id"].astype(str))
     explained = set(how["event_id"].astype(str))
     history = changes(tables)
     history = history[history["place_id"].isin(list(based))]
+    events = tables["events"]
+    concerned = history["event_id"].astype(str).tolist() + list(explained)
+    events = events[events["event_id"].isin(concerned)]  # the rows named below, not a million
     row_of = _row_of(events, "event_id")
     for change in history.itertuples(index=False):
         if str(change.event_id) not in explained:
@@ -1209,35 +1211,39 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
     **HISTORY_NEEDS,
 )
 def control_one_holder(tables: Tables, package: Package) -> Iterator[Problem]:
+    import numpy as np
+
     from syriatl.history import changes
 
     history = changes(tables)
     same_day = history.duplicated(["place_id", "date"], keep=False).to_numpy()
     if not same_day.any():
         return
-    row_of = _row_of(tables["events"], "event_id")
-    earlier = None
-    for change in history[same_day].itertuples(index=False):
-        key = (change.place_id, change.date)
-        if (
-            earlier is not None
-            and earlier[0] == key
-            and change.gained_by != earlier[1].gained_by
-            and str(earlier[1].state) != "contested"
-        ):
-            yield Problem(
-                table="events",
-                row=int(row_of[str(change.event_id)]),
-                column="event_id",
-                rule="control-one-holder",
-                message=(
-                    f"{change.place_id} goes to {earlier[1].gained_by} ({earlier[1].event_id}) "
-                    f"and to {change.gained_by} ({change.event_id}) on "
-                    f"{change.date:%Y-%m-%d}; mark the first change contested in "
-                    "control_changes, or correct a date"
-                ),
-            )
-        earlier = (key, change)
+    day = history[same_day]
+    # each row against the row before it, when that row is of the same place and day
+    same = np.r_[False, day["place_id"].to_numpy()[1:] == day["place_id"].to_numpy()[:-1]]
+    same &= np.r_[False, day["date"].to_numpy()[1:] == day["date"].to_numpy()[:-1]]
+    gained = day["gained_by"].fillna("").to_numpy(dtype=object)
+    state = day["state"].fillna("").to_numpy(dtype=object)
+    clash = same & np.r_[False, gained[1:] != gained[:-1]] & np.r_[False, state[:-1] != "contested"]
+    if not clash.any():
+        return
+    events = tables["events"]
+    row_of = _row_of(events[events["event_id"].isin(day["event_id"])], "event_id")
+    for at in np.flatnonzero(clash):
+        change, earlier = day.iloc[at], day.iloc[at - 1]
+        yield Problem(
+            table="events",
+            row=int(row_of[str(change.event_id)]),
+            column="event_id",
+            rule="control-one-holder",
+            message=(
+                f"{change.place_id} goes to {earlier.gained_by} ({earlier.event_id}) "
+                f"and to {change.gained_by} ({change.event_id}) on "
+                f"{change.date:%Y-%m-%d}; mark the first change contested in "
+                "control_changes, or correct a date"
+            ),
+        )
 
 
 @rule(
@@ -1252,9 +1258,11 @@ def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
     from syriatl.history import sides
 
     side = sides(tables["actors"])
+    collapses = tables["control_collapses"]
     events = tables["events"]
+    events = events[events["event_id"].isin(collapses["event_id"].astype("string"))]
     dated = dict(zip(events["event_id"].astype(str), events["date"], strict=True))
-    for index, row in tables["control_collapses"].iterrows():
+    for index, row in collapses.iterrows():
         holder, event = str(row.holder_id), str(row.event_id)
         if side.get(holder, holder) != holder:
             column, message = "holder_id", f"{holder} is part of {side[holder]}; name the side"

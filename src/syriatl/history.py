@@ -324,8 +324,9 @@ def _collapses(tables: dict) -> dict[str, tuple]:
     if table is None or table.empty:
         return {}
     events = tables["events"]
+    named = events[events["event_id"].isin(table["event_id"].astype("string"))]
     certainty = dict(
-        zip(events["event_id"].astype(str), events["certainty"].astype(str), strict=True)
+        zip(named["event_id"].astype(str), named["certainty"].astype(str), strict=True)
     )
     return {
         str(side): (pd.Timestamp(day), str(event), certainty.get(str(event), "reported"))

@@ -29,19 +29,6 @@ from events e left join places p on p.place_id = e.place_id
 """
 
 
-def _plain(value):
-    """A SQLite value for one typed cell: None for missing, ISO text for dates."""
-    import pandas as pd
-
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value != value:
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def write_sqlite(out: Path, path: str | Path | None = None) -> list[Path]:
     """``syriatl.db`` and Datasette's ``metadata.json`` in ``out``; returns the files written.
 
@@ -53,6 +40,7 @@ def write_sqlite(out: Path, path: str | Path | None = None) -> list[Path]:
         raise ImportError(
             "the SQLite export needs sqlite-utils: pip install 'syriatl[sqlite]'"
         ) from None
+    from syriatl.exports import plain
     from syriatl.loading import _package, load_package
     from syriatl.package import unpacked
 
@@ -68,7 +56,7 @@ def write_sqlite(out: Path, path: str | Path | None = None) -> list[Path]:
         key = resource.primary_key
         db[name].create(columns, pk=key[0] if len(key) == 1 else tuple(key))
         rows = (
-            {column: _plain(value) for column, value in row.items()}
+            {column: plain(value) for column, value in row.items()}
             for row in tables[name].to_dict("records")
         )
         db[name].insert_all(rows, batch_size=5000)

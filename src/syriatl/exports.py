@@ -37,8 +37,9 @@ def write_parquet(out: Path, path: str | Path | None = None) -> list[Path]:
     return written
 
 
-def _plain(value):
-    """A JSON value for one cell: None for missing, ISO dates, Python numbers."""
+def plain(value):
+    """A plain Python value for one typed cell (for JSON and SQLite): None for missing, ISO
+    dates, Python numbers."""
     import pandas as pd
 
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
@@ -53,7 +54,7 @@ def _plain(value):
 
 
 def _feature(properties: dict, latitude, longitude) -> dict:
-    located = _plain(latitude) is not None and _plain(longitude) is not None
+    located = plain(latitude) is not None and plain(longitude) is not None
     geometry = (
         {"type": "Point", "coordinates": [float(longitude), float(latitude)]} if located else None
     )
@@ -75,12 +76,12 @@ def geojson(path: str | Path | None = None) -> dict[str, dict]:
     collections = {}
     features = []
     for row in places.to_dict("records"):
-        properties = {k: _plain(v) for k, v in row.items() if k not in ("latitude", "longitude")}
+        properties = {k: plain(v) for k, v in row.items() if k not in ("latitude", "longitude")}
         features.append(_feature(properties, row["latitude"], row["longitude"]))
     collections["places"] = {"type": "FeatureCollection", "features": features}
     features = []
     for row in tables["events"].to_dict("records"):
-        properties = {k: _plain(v) for k, v in row.items()}
+        properties = {k: plain(v) for k, v in row.items()}
         place_id = properties["place_id"]
         place = located.loc[place_id] if place_id is not None else None
         properties["place_name"] = None if place is None else place["name"]
@@ -93,7 +94,7 @@ def geojson(path: str | Path | None = None) -> dict[str, dict]:
     if "daily_control" in tables:
         features = []
         for row in tables["daily_control"].to_dict("records"):
-            properties = {k: _plain(v) for k, v in row.items()}
+            properties = {k: plain(v) for k, v in row.items()}
             place = located.loc[properties["place_id"]]
             properties["place_name"] = place["name"]
             properties["coord_precision"] = place["coord_precision"]

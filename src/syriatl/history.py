@@ -345,7 +345,7 @@ def control_history(path: str | Path | None = None) -> pd.DataFrame:
     return changes(load_package(path=path))
 
 
-def _read(path: str | Path | None) -> tuple[dict, list[dt.date]]:
+def tables_and_days(path: str | Path | None) -> tuple[dict, list[dt.date]]:
     """The package's tables and the days of its coverage (a release zip read in passing)."""
     from syriatl.loading import _package, load_package
     from syriatl.package import unpacked
@@ -357,7 +357,7 @@ def _read(path: str | Path | None) -> tuple[dict, list[dt.date]]:
 def daily_control(path: str | Path | None = None) -> pd.DataFrame:
     """The daily control table, derived afresh from the package at ``path``: one row per
     baseline place per day, 26 November to 8 December 2024."""
-    return daily(*_read(path))
+    return daily(*tables_and_days(path))
 
 
 @dataclass(frozen=True)
@@ -453,7 +453,7 @@ def control(
     import pandas as pd
 
     if tables is None:
-        tables, days = _read(path)
+        tables, days = tables_and_days(path)
     else:
         days = _days(path)
     day = parse_day(date, days)
@@ -542,7 +542,7 @@ def derive(path: str | Path | None = None, *, check: bool = False) -> tuple[Path
 def control_report(place: str | None, date: str | None, path: str | Path | None = None) -> str:
     """What ``syriatl control`` prints: a place's story (``date`` None), who held it on a
     day, or (``place`` None) the map of a day as a table of every baseline place."""
-    tables, days = _read(path)
+    tables, days = tables_and_days(path)
     if place is None:
         day = parse_day(str(date), days)
         table = daily(tables, [day])

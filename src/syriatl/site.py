@@ -1043,11 +1043,13 @@ def held_per_day(data: Data) -> list[str]:
     """The Charts page's section on the daily control table: places held per side per day."""
     if "daily_control" not in data.rows or not data.rows["daily_control"]:
         return []
+    from syriatl.summary import places_held
+
     actors = data.by_key("actors", "actor_id")
-    held: dict[date, Counter] = defaultdict(Counter)
-    for row in data.rows["daily_control"]:
-        key = "unknown" if row["state"] == "unknown" else row["holder_id"]
-        held[row["date"]][key] += 1
+    held = {
+        date.fromisoformat(day): Counter(counts)
+        for day, counts in places_held(data.frames["daily_control"]).items()
+    }
     days = sorted(held)
     labels = {k: actors.get(k, {}).get("name", k) for c in held.values() for k in c}
     labels["unknown"] = "Unknown (holder left, or no page says)"

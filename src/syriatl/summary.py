@@ -10,13 +10,9 @@ def summarize(*, path: str | Path | None = None) -> dict:
     share of events that two or more different publishers support, and how many places in the
     control scope each side held at the end of each day."""
     from syriatl.checks import publisher_counts
-    from syriatl.history import coverage_days, daily
-    from syriatl.loading import _package, load_package
-    from syriatl.package import unpacked
+    from syriatl.history import daily, tables_and_days
 
-    with unpacked(path) as local:
-        tables = load_package(path=local)
-        days = coverage_days(_package(local))
+    tables, days = tables_and_days(path)
     events = tables["events"]
     publishers = publisher_counts(tables)
     per_day = events.groupby(events["date"].dt.strftime("%Y-%m-%d")).size()
@@ -28,11 +24,13 @@ def summarize(*, path: str | Path | None = None) -> dict:
         "events_per_type": _counts(events["event_type"]),
         "events_per_certainty": _counts(events["certainty"]),
         "share_two_publishers": round(float((publishers >= 2).mean()), 3) if len(events) else 0.0,
-        "places_held_per_day": _held(daily(tables, days)) if "control_baseline" in tables else {},
+        "places_held_per_day": places_held(daily(tables, days))
+        if "control_baseline" in tables
+        else {},
     }
 
 
-def _held(table) -> dict[str, dict[str, int]]:
+def places_held(table) -> dict[str, dict[str, int]]:
     """For each day, how many places each side held (a shared or contested place counts for
     its main holder; a place whose holder is unknown, under ``unknown``)."""
     side = table["holder_id"].astype("string").where(table["state"] != "unknown", "unknown")

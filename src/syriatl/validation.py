@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from syriatl.fastcsv import read_well_formed
-from syriatl.package import DESCRIPTOR, Package, PackageError, Resource, read_package, unpacked
+from syriatl.package import Package, PackageError, Resource, read_package, unpacked
 from syriatl.report import Problem, Report
 from syriatl.schemas import repeating_fields
 
@@ -50,7 +50,7 @@ def validate(path: str | Path | None = None) -> Report:
     try:
         with unpacked(path) as local:
             report = _validate(local, shown)
-            if local is not None and local.name == DESCRIPTOR and local != Path(path):
+            if path is not None and local != Path(path):
                 report.path = shown  # a zip: name it, not its temporary folder
             return report
     except PackageError as exc:

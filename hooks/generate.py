@@ -1,9 +1,9 @@
 """MkDocs hook: regenerate the pages that describe the data before every build.
 
-The pages are written to ``docs/generated/`` (gitignored) by :func:`syriatl.site.write_pages`,
+The pages are written to ``docs/generated/`` (gitignored) by :func:`syriatl.docs.write_pages`,
 from the data package next to ``mkdocs.yml``, or from the copy that the environment variable
 ``SYRIATL_DOCS_PACKAGE`` names. A builder without hooks runs the same generator first:
-``python -m syriatl.site docs/generated --package . --project .``.
+``python -m syriatl.docs docs/generated --package . --project .``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from syriatl.site import write_pages
+from syriatl.docs import write_pages
 
 
 def on_pre_build(config, **kwargs) -> None:

@@ -26,7 +26,7 @@ import pytest
 from conftest import ROOT, copy_package, read_rows, write_rows
 
 import syriatl
-from syriatl.site import md, render_pages, url, write_pages
+from syriatl.docs import md, render_pages, url, write_pages
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -140,7 +140,7 @@ def test_write_pages_rewrites_only_what_changed(tmp_path):
 
 
 def test_importing_the_site_module_is_light():
-    code = "import sys, syriatl.site; print('pandas' in sys.modules)"
+    code = "import sys, syriatl.docs; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -11,6 +11,8 @@ import pytest
 import syriatl
 
 ROOT = Path(__file__).resolve().parents[1]
+# The documentation site built once, served, and opened in Chromium: see site_fixtures.py.
+pytest_plugins = ["site_fixtures"]
 
 
 def copy_package(destination: Path) -> Path:

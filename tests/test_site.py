@@ -10,26 +10,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from conftest import ROOT, copy_package, read_rows, write_rows
+from site_fixtures import SCREENSHOTS, mkdocs_build
 
 import syriatl
 from syriatl.docs import md, render_pages, url, write_pages
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = ROOT / "build" / "screenshots"
 # Every page of the nav, by its address in the built site.
 PAGES = {
     "home": "",
@@ -148,28 +141,6 @@ def test_importing_the_site_module_is_light():
 # -- mkdocs build -----------------------------------------------------------------------------
 
 
-def mkdocs_build(config_dir: Path, site_dir: Path, package: Path | None = None):
-    env = {k: v for k, v in os.environ.items() if k != "SYRIATL_DOCS_PACKAGE"}
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    if package is not None:
-        env["SYRIATL_DOCS_PACKAGE"] = str(package)
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=config_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-
-
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT, site)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return site
-
-
 def test_mkdocs_build_strict(built_site):
     for address in PAGES.values():
         assert (built_site / address / "index.html").is_file(), address
@@ -252,88 +223,28 @@ def test_built_pages_follow_the_data(tmp_path, built_site):
 # -- in a browser -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-def test_site_in_headless_chromium(server, tables):
-    if not CHROMIUM.is_file():
-        reason = (
-            "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
+def test_site_in_headless_chromium(server, watched, tables):
+    page = watched.page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {SCREENSHOTS}")
-    errors: list[str] = []
-    foreign: list[str] = []
-
-    def route(request_route):
-        host = urlparse(request_route.request.url).hostname
-        if host in ("127.0.0.1", None):
-            request_route.continue_()
-        else:
-            foreign.append(request_route.request.url)
-            request_route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.route("**/*", route)
-            page.on(
-                "console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}")
-            )
-            page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-            page.on("requestfailed", lambda r: errors.append(f"{page.url}: failed {r.url}"))
-            for name, address in PAGES.items():
-                response = page.goto(server + address, wait_until="load")
-                assert response is not None and response.ok, address
-                # the whole page, unless it is too long to look at (the timeline, the indexes)
-                height = page.evaluate("document.documentElement.scrollHeight")
-                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=height < 6000)
-                if name == "map":
-                    markers = page.locator("circle.marker")
-                    shown = set(markers.evaluate_all("els => els.map(e => e.dataset.place)"))
-                    assert markers.count() == len(located_places(tables))
-                    assert shown == located_places(tables)
-                    box = markers.first.bounding_box()
-                    assert box is not None and box["width"] > 0
-                if name == "timeline":
-                    ids = list(tables["events"]["event_id"])
-                    missing = page.evaluate(
-                        "ids => ids.filter(id => !document.getElementById(id))", ids
-                    )
-                    assert missing == []
-                    assert page.locator("h3.syriatl-event").count() == len(ids)
-        finally:
-            browser.close()
-    assert errors == []
-    assert foreign == [], "the site fetched from another host"
+    for name, address in PAGES.items():
+        response = page.goto(server + address, wait_until="load")
+        assert response is not None and response.ok, address
+        # the whole page, unless it is too long to look at (the timeline, the indexes)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=height < 6000)
+        if name == "map":
+            markers = page.locator("circle.marker")
+            shown = set(markers.evaluate_all("els => els.map(e => e.dataset.place)"))
+            assert markers.count() == len(located_places(tables))
+            assert shown == located_places(tables)
+            box = markers.first.bounding_box()
+            assert box is not None and box["width"] > 0
+        if name == "timeline":
+            ids = list(tables["events"]["event_id"])
+            missing = page.evaluate("ids => ids.filter(id => !document.getElementById(id))", ids)
+            assert missing == []
+            assert page.locator("h3.syriatl-event").count() == len(ids)
+    assert watched.errors == []
+    assert watched.foreign == [], "the site fetched from another host"
     assert sorted(p.stem for p in SCREENSHOTS.glob("*.png")) >= sorted(PAGES)

@@ -48,9 +48,10 @@ def test_validate_json(package):
 
 
 def test_validate_missing_path(tmp_path):
+    """A path that names no package is a usage error (exit 2), not a verdict on a package."""
     out = run("validate", str(tmp_path / "nowhere"))
-    assert out.returncode == 1 and "Traceback" not in out.stderr
-    assert "package-error" in out.stdout
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "no data package descriptor" in out.stderr and out.stdout == ""
 
 
 def test_summary():
@@ -60,6 +61,7 @@ def test_summary():
     assert summary["first_date"] == "2024-11-27" and summary["last_date"] == "2024-12-08"
     assert sum(summary["events_per_day"].values()) == summary["rows"]["events"]
     assert 0 < summary["share_two_publishers"] <= 1
+    assert 0 < summary["share_large_changes_two_publishers"] <= 1
     text = run("summary").stdout
     assert "events per day:" in text and "2024-12-08" in text
 
@@ -67,5 +69,5 @@ def test_summary():
 def test_summary_of_broken_copy_is_a_message(package):
     set_cell(package, "events", 0, "date", "not a date")
     out = run("summary", str(package))
-    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "syriatl validate" in out.stderr

@@ -381,7 +381,7 @@ def test_set_helpers_match_python_sets():
 
 @pytest.mark.parametrize("dtype", ["object", "string[python]", "string[pyarrow]", "category"])
 def test_starts_with_in_every_storage(dtype):
-    from syriatl.checks import FORMULA_PREFIXES, starts_with
+    from syriatl.rules.keys import FORMULA_PREFIXES, starts_with
 
     values = pd.Series(["=1", "a", None, "-x", "\tz", "+", "b=", "@c", "é"], dtype=dtype)
     expected = [True, False, False, True, True, True, False, True, False]
@@ -393,7 +393,7 @@ def test_first_bytes_of_sliced_chunks(kind):
     """Chunks that start inside their buffers (slices) and hold nulls and empty strings."""
     import pyarrow as pa
 
-    from syriatl.checks import FORMULA_PREFIXES, starts_with
+    from syriatl.rules.keys import FORMULA_PREFIXES, starts_with
 
     kind = getattr(pa, kind)()
     chunks = [
@@ -407,7 +407,7 @@ def test_first_bytes_of_sliced_chunks(kind):
 def test_loops_are_found_by_pointer_doubling():
     import numpy as np
 
-    from syriatl.checks import _may_loop
+    from syriatl.rules.keys import _may_loop
 
     chain = np.arange(-1, 999)  # row i's parent is row i - 1: a thousand deep, no loop
     assert not _may_loop(chain)

@@ -29,8 +29,9 @@ def test_descriptor_without_resources(package):
 
 
 def test_missing_package():
+    """A path that holds no package at all is told apart from a package that is broken."""
     report = syriatl.validate("/nonexistent/place")
-    assert not report.valid and report.problems[0].rule == "package-error"
+    assert not report.valid and report.problems[0].rule == "no-package"
 
 
 def test_missing_csv(package):

@@ -9,7 +9,7 @@ import pytest
 from conftest import assert_reported, find_row, problems, read_rows, set_cell, write_rows
 
 import syriatl
-from syriatl.checks import RULES
+from syriatl.rules import RULES
 
 
 def event_with(root: Path, **where: str) -> tuple[int, dict]:
@@ -389,3 +389,13 @@ def test_every_rule_is_tested():
 def test_rules_have_statements(rule):
     each = next(r for r in RULES if r.name == rule)
     assert each.statement.endswith(".") and len(each.statement) > 20
+
+
+def test_the_codebook_lists_every_rule_in_its_own_words():
+    from syriatl.docs.codebook import render_rules
+    from syriatl.docs.text import md
+
+    text = render_rules()
+    for each in RULES:
+        assert f"`{each.name}`" in text and md(each.statement) in text
+    assert len({each.name for each in RULES}) == len(RULES)

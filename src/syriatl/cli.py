@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
+
+# Exit codes: 0 done; 1 the data fails a check (validate, fmt --check, derive --check, a release
+# of an invalid package); 2 the arguments or the input are unusable (argparse's own code too).
+USAGE = 2
+
+
+class InputError(Exception):
+    """The command cannot run on what it was given; ``main`` prints it and exits with 2."""
 
 
 def _validate(args: argparse.Namespace) -> int:
     from syriatl.validation import validate
 
     report = validate(args.path)
+    if any(problem.rule == "no-package" for problem in report.problems):
+        raise InputError(report.problems[0].message)
     print(report.to_json() if args.format == "json" else report.to_text())
     return 0 if report.valid else 1
 
@@ -19,24 +28,15 @@ def _validate(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from syriatl.summary import summarize, summary_text
 
-    try:
-        summary = summarize(path=args.path)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"cannot summarise {args.path or 'the shipped package'}: {exc}", file=sys.stderr)
-        print("run `syriatl validate` to see every problem", file=sys.stderr)
-        return 1
+    summary = summarize(path=args.path)
     print(json.dumps(summary, indent=2) if args.format == "json" else summary_text(summary))
     return 0
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from syriatl.formatting import PackageError, format_package
+    from syriatl.formatting import format_package
 
-    try:
-        results = format_package(args.path, check=args.check)
-    except PackageError as exc:
-        print(f"cannot format {args.path}: {exc}", file=sys.stderr)
-        return 1
+    results = format_package(args.path, check=args.check)
     verb = "would rewrite" if args.check else "rewrote"
     for result in results:
         if result.status == "refused":
@@ -52,20 +52,16 @@ def _fmt(args: argparse.Namespace) -> int:
 def _cite(args: argparse.Namespace) -> int:
     from syriatl.citation import cite
 
-    try:
-        print(cite(args.format, args.path))
-    except (OSError, ValueError) as exc:
-        print(f"cannot read the citation: {exc}", file=sys.stderr)
-        return 1
+    print(cite(args.format, args.path))
     return 0
 
 
 def _release(args: argparse.Namespace) -> int:
-    from syriatl.release import PackageError, ReleaseError, build_release
+    from syriatl.release import ReleaseError, build_release
 
     try:
         bundle = build_release(args.out, args.path)
-    except (PackageError, ReleaseError, OSError, ImportError) as exc:
+    except ReleaseError as exc:  # the package fails validation: a verdict, not a usage error
         print(f"no release written: {exc}", file=sys.stderr)
         return 1
     print(f"{bundle.path}\n{bundle.bytes} bytes\nsha256 {bundle.sha256}")
@@ -79,58 +75,32 @@ def _export(args: argparse.Namespace) -> int:
     from syriatl.exports import write_geojson, write_parquet
 
     writers = {"parquet": write_parquet, "geojson": write_geojson, "sqlite": write_sqlite}
-    out = Path(args.out)
-    try:
-        written = writers[args.format](out, args.path)
-    except ImportError as exc:
-        print(f"cannot export: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"cannot export: {exc}; run `syriatl validate` first", file=sys.stderr)
-        return 1
-    for path in written:
+    for path in writers[args.format](Path(args.out), args.path):
         print(path)
     return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
     from syriatl.diff import diff, diff_json, diff_text
-    from syriatl.package import PackageError
 
-    try:
-        result = diff(args.old, args.new)
-    except (PackageError, OSError, KeyError, csv.Error) as exc:
-        print(f"cannot compare: {exc}", file=sys.stderr)
-        return 2
+    result = diff(args.old, args.new)
     print(diff_json(result) if args.format == "json" else diff_text(result))
     return 0
 
 
 def _control(args: argparse.Namespace) -> int:
-    from syriatl.history import ControlQueryError, control_report
+    from syriatl.history import control_report
 
     if not args.place and not args.date:
-        print("syriatl control: give a PLACE, a --date, or both", file=sys.stderr)
-        return 2
-    try:
-        print(control_report(args.place, args.date, args.path))
-    except ControlQueryError as exc:
-        print(f"syriatl control: {exc}", file=sys.stderr)
-        return 2
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"cannot read the package: {exc}; run `syriatl validate` first", file=sys.stderr)
-        return 1
+        raise InputError("give a PLACE, a --date, or both")
+    print(control_report(args.place, args.date, args.path))
     return 0
 
 
 def _derive(args: argparse.Namespace) -> int:
     from syriatl.history import derive
 
-    try:
-        written, changed = derive(args.path, check=args.check)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"cannot derive: {exc}; run `syriatl validate` first", file=sys.stderr)
-        return 1
+    written, changed = derive(args.path, check=args.check)
     verb = ("would rewrite" if args.check else "rewrote") if changed else "unchanged:"
     print(f"{verb} {written}")
     return 1 if changed and args.check else 0
@@ -219,6 +189,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Input it cannot use (a missing path, a zip or folder that holds no
+    package, a malformed date, a place not in the data, an unreadable table, an output folder
+    it cannot write) ends in one line on stderr and exit 2, never a traceback."""
+    import csv
+    import zipfile
+
     args = parser().parse_args(argv)
     try:
         return args.run(args)
@@ -227,6 +203,30 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except ImportError as exc:  # an optional extra that is not installed
+        print(f"syriatl {args.command}: {exc}", file=sys.stderr)
+        return USAGE
+    except (
+        InputError,
+        OSError,
+        ValueError,  # PackageError, ControlQueryError, malformed JSON or CSV cells among them
+        LookupError,
+        csv.Error,
+        zipfile.BadZipFile,
+        RecursionError,
+    ) as exc:
+        print(f"syriatl {args.command}: {_message(exc)}", file=sys.stderr)
+        if not isinstance(exc, InputError) and args.command not in ("validate", "control"):
+            print("run `syriatl validate` on the package to see every problem", file=sys.stderr)
+        return USAGE
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, KeyError):
+        return f"missing {exc}"
+    return str(exc) or type(exc).__name__
 
 
 if __name__ == "__main__":

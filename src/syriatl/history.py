@@ -243,9 +243,9 @@ def breaks(history: pd.DataFrame, baseline: dict[str, str] | None = None) -> pd.
 def coverage_days(package) -> list[dt.date]:
     """The days the daily control table covers: the baseline's (the eve of the temporal
     coverage's start) to the coverage's end."""
-    coverage = package.descriptor.get("temporalCoverage") or {}
-    start = dt.date.fromisoformat(str(coverage.get("start", "2024-11-27")))
-    end = dt.date.fromisoformat(str(coverage.get("end", "2024-12-08")))
+    from syriatl.package import declared_coverage
+
+    start, end = declared_coverage(package.descriptor)
     return [start + dt.timedelta(days=n) for n in range(-1, (end - start).days + 1)]
 
 

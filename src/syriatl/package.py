@@ -7,7 +7,9 @@ at (no URLs, no absolute paths, no ``..``) are written once.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -50,7 +52,8 @@ def _refuse_url(path: str | Path) -> None:
         raise PackageError(
             f"{text} is a URL; syriatl reads local copies only and never fetches anything. "
             "Download the release zip (or clone the repository) and give its path, e.g. "
-            "`syriatl validate syriatl-data-X.Y.Z.zip`"
+            "`syriatl validate syriatl-data-X.Y.Z.zip`",
+            rule="no-package",
         )
 
 
@@ -61,12 +64,30 @@ def descriptor_path(path: str | Path | None = None) -> Path:
     _refuse_url(path)
     path = Path(path)
     if path.suffix.lower() == ".zip" and path.is_file():
-        raise PackageError(f"{path} is a zip: open it with syriatl.package.unpacked()")
+        raise PackageError(
+            f"{path} is a zip: unpack it first (syriatl.package.unpacked())", rule="no-package"
+        )
     if path.is_dir():
         path = path / DESCRIPTOR
     if not path.is_file():
-        raise PackageError(f"no data package descriptor at {path}")
+        raise PackageError(f"no data package descriptor at {path}", rule="no-package")
     return path
+
+
+def declared_coverage(descriptor: dict) -> tuple[dt.date, dt.date]:
+    """The ``temporalCoverage`` that a descriptor declares, as (start, end) dates; a missing,
+    malformed or reversed one (a number, NaN, a timestamp) is a :class:`PackageError`."""
+    coverage = descriptor.get("temporalCoverage")
+    try:
+        start, end = (dt.date.fromisoformat(coverage[key]) for key in ("start", "end"))
+    except (KeyError, TypeError, ValueError):
+        raise PackageError(
+            "datapackage.json must declare temporalCoverage with ISO start and end dates "
+            "(YYYY-MM-DD)"
+        ) from None
+    if end < start:
+        raise PackageError(f"temporalCoverage ends ({end}) before it starts ({start})")
+    return start, end
 
 
 def safe_join(root: Path, relative: object, *, what: str, table: str | None = None) -> Path:
@@ -139,12 +160,26 @@ class Package:
         return {name for name, res in self.resources.items() if res.primary_key == ["code"]}
 
 
+def _finite(text: str) -> float:
+    """A JSON number, refused when it is not finite (``1e999``); JSON itself has no NaN."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is too large to be finite")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _read_json(path: Path, what: str, table: str | None = None) -> dict:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(
+            path.read_text(encoding="utf-8"), parse_float=_finite, parse_constant=_no_constant
+        )
     except FileNotFoundError:
         raise PackageError(f"{what} {path.name} does not exist", table=table) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
         raise PackageError(f"{what} {path.name} is not valid JSON: {exc}", table=table) from None
     except RecursionError:  # nesting no descriptor needs exhausts the parser's stack
         raise PackageError(
@@ -214,13 +249,15 @@ def unpacked(path: str | Path | None) -> Iterator[Path | None]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise PackageError(f"{path} is not a readable zip file: {exc}") from None
+        raise PackageError(f"{path} is not a readable zip file: {exc}", rule="no-package") from None
     with archive, tempfile.TemporaryDirectory(prefix="syriatl-") as tmp:
         members = archive.infolist()
         _check_members(path, members)
         descriptors = [m.filename for m in members if PurePosixPath(m.filename).name == DESCRIPTOR]
         if not descriptors:
-            raise PackageError(f"{path} holds no {DESCRIPTOR}; it is not a data package")
+            raise PackageError(
+                f"{path} holds no {DESCRIPTOR}; it is not a data package", rule="no-package"
+            )
         archive.extractall(tmp)
         yield Path(tmp) / min(descriptors, key=len)
 

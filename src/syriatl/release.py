@@ -134,6 +134,9 @@ def build_release(out: str | Path, path: str | Path | None = None) -> Bundle:
     from syriatl.validation import validate
 
     report = validate(path)
+    missing = [p for p in report.problems if p.rule == "no-package"]
+    if missing:  # nothing to release: the path names no package
+        raise PackageError(missing[0].message, rule="no-package")
     if not report.valid:
         raise ReleaseError(f"the package is not valid; fix it first:\n{report.to_text()}")
     package, _ = read_package(path)

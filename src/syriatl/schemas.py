@@ -4,7 +4,7 @@
 - :func:`parse_frame` turns a table of strings into those dtypes, noting every cell that fails.
 - :func:`pandera_schema` builds the pandera schema of a table from its Table Schema (with
   pandera's own Frictionless converter), closing its two gaps: dates become datetimes, and the
-  foreign keys it ignores are checked in :mod:`syriatl.checks`.
+  foreign keys it ignores are checked in :mod:`syriatl.rules`.
 """
 
 from __future__ import annotations

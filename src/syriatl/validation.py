@@ -3,7 +3,7 @@
 The work goes in layers, and each layer reports all it finds before the next one runs on what
 could be read: the descriptor and its paths; each CSV's bytes, dialect and shape; each cell's
 type; each column's Table Schema constraints (with pandera); and last the rules that cross rows
-and tables (:mod:`syriatl.checks`). Bad data never raises: it becomes a problem in the report.
+and tables (:mod:`syriatl.rules`). Bad data never raises: it becomes a problem in the report.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def _validate(path: Path | None, shown: str) -> Report:
         report.problems.extend(problems)
         tables[name] = typed
         report.rows[name] = len(typed)
-    from syriatl.checks import run_checks
+    from syriatl.rules import run_checks
 
     for problem in run_checks(tables, package):
         resource = package.resources.get(problem.table)
@@ -290,7 +290,16 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
     import pandera.errors
     from pandera.api.pandas.container import DataFrameSchema
 
-    schema: DataFrameSchema = pandera_schema(resource, package)
+    try:
+        schema: DataFrameSchema = pandera_schema(resource, package)
+    except (TypeError, ValueError) as exc:  # a constraint no column could meet, or malformed
+        return [
+            Problem(
+                table=resource.name,
+                rule="schema-error",
+                message=f"the Table Schema's constraints cannot be applied: {exc}",
+            )
+        ]
     # columns reported missing are not checked again here
     schema = schema.remove_columns([c for c in schema.columns if c not in typed.columns])
     try:
@@ -380,8 +389,8 @@ def validate_frames(frames: dict[str, pd.DataFrame], *, path: str | Path | None 
     """
     import pandas as pd
 
-    from syriatl.checks import run_checks
     from syriatl.loading import _package, load_package
+    from syriatl.rules import run_checks
 
     report = Report(path="frames: " + ", ".join(frames))
     with unpacked(path) as local:

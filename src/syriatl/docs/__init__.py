@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from syriatl.docs.charts import render_charts
+from syriatl.docs.codebook import render_rules
 from syriatl.docs.map import render_map
 from syriatl.docs.pages import (
     code_table_markdown,
@@ -67,6 +68,7 @@ def render_pages(
         f"{SNIPPETS}/files.md": render_files(data),
         f"{SNIPPETS}/commands.md": render_readme_commands(project),
         f"{SNIPPETS}/cite.md": render_cite_short(data, project),
+        f"{SNIPPETS}/rules.md": render_rules(),
     }
     for name in sorted(data.package.code_tables()):
         pages[f"{SNIPPETS}/codes/{name}.md"] = code_table_markdown(

@@ -37,7 +37,7 @@ def _context_towns(bounds: dict[str, float]) -> list[dict]:
 
 def render_map_svg(data: Data) -> tuple[str, list[dict], list[dict]]:
     """The map as SVG, with the located places drawn inside and outside the map's extent."""
-    from syriatl.checks import syria_bounds
+    from syriatl.rules.places import syria_bounds
 
     bounds = syria_bounds()
     places = data.by_key("places", "place_id")

@@ -1,0 +1,213 @@
+"""Sources and claims: every event is sourced and has actors, and each claim is exactly as strong
+as its sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from syriatl.grouping import Tables
+from syriatl.report import Problem
+from syriatl.rules.registry import problems_at, rule
+
+if TYPE_CHECKING:
+    from syriatl.package import Package
+
+
+# Pages that speak for a party to the war: they carry its claims, never confirm on their own.
+PARTY_SOURCE_TYPES = ("state-media", "party-media", "official")
+
+
+# What an event-source link can say the page supports, and the event column each one backs.
+SUPPORT_ASPECTS = {
+    "date": "date",
+    "place": "place_id",
+    "actors": "event_id",
+    "outcome": "title",
+    "figures": "fatalities",
+}
+
+
+@rule(
+    "event-has-actor",
+    events=("event_id",),
+    event_actors=("event_id",),
+)
+def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every event has at least one actor in event_actors."""
+    import pandas as pd
+
+    events = tables["events"]
+    named = tables.named("event_actors", "event_id", "events", "event_id")
+    yield from problems_at(
+        "events",
+        pd.Series(~named, index=events.index),
+        "event_id",
+        "event-has-actor",
+        lambda row: f"event {row.event_id} has no actor in event_actors",
+        events,
+    )
+
+
+@rule(
+    "event-has-source",
+    events=("event_id",),
+    event_sources=("event_id",),
+)
+def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every event has at least one source in event_sources."""
+    import pandas as pd
+
+    events = tables["events"]
+    named = tables.named("event_sources", "event_id", "events", "event_id")
+    yield from problems_at(
+        "events",
+        pd.Series(~named, index=events.index),
+        "event_id",
+        "event-has-source",
+        lambda row: f"event {row.event_id} has no source in event_sources",
+        events,
+    )
+
+
+@rule(
+    "claimant-named",
+    events=("event_id", "certainty"),
+    event_actors=("event_id", "role"),
+)
+def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
+    """An event whose certainty is claimed names its claimant in event_actors."""
+    import pandas as pd
+
+    events = tables["events"]
+    claimant = (tables["event_actors"]["role"] == "claimant").to_numpy(dtype=bool)
+    named = tables.named("event_actors", "event_id", "events", "event_id", rows=claimant)
+    yield from problems_at(
+        "events",
+        (events["certainty"] == "claimed") & pd.Series(~named, index=events.index),
+        "certainty",
+        "claimant-named",
+        lambda row: f"event {row.event_id} is claimed but no actor has the role claimant",
+        events,
+    )
+
+
+@rule(
+    "confirmed-publishers",
+    events=("event_id", "certainty"),
+    event_sources=("event_id", "source_id"),
+    sources=("source_id", "publisher", "source_type"),
+)
+def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
+    """An event whose certainty is confirmed has sources from two or more independent publishers
+    that are not parties to the war (a republished story counts for its original publisher;
+    state media, media of a party and official statements do not count).
+    """
+    import pandas as pd
+
+    events = tables["events"]
+    confirmed = (events["certainty"] == "confirmed").to_numpy(dtype=bool)
+    counts = pd.Series(publisher_counts(tables, confirmed, non_party=True), index=events.index)
+    yield from problems_at(
+        "events",
+        pd.Series(confirmed, index=events.index) & (counts < 2),
+        "certainty",
+        "confirmed-publishers",
+        lambda row: (
+            f"event {row.event_id} is confirmed but its sources come from "
+            f"{int(counts[row.name])} publisher(s) that are not parties to the war; "
+            "confirmed needs two"
+        ),
+        events,
+    )
+
+
+def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
+    """How many independent publishers support each event, as an array over the events' rows
+    (counted only for ``rows``, a boolean mask over them, if given; the others get 0).
+
+    A republished report counts for its original publisher (two sites carrying one AFP story
+    are one source), and mirrors of an encyclopedia article share its publisher. With
+    ``non_party``, pages that speak for a party to the war (:data:`PARTY_SOURCE_TYPES`) are
+    left out.
+    """
+    import numpy as np
+    import pandas as pd
+
+    tables = tables if isinstance(tables, Tables) else Tables(tables)
+    event_at = tables.positions("event_sources", "event_id", "events", "event_id")
+    source_at = tables.positions("event_sources", "source_id", "sources", "source_id")
+    keep = (event_at >= 0) & (source_at >= 0)
+    if rows is not None:
+        keep &= np.append(np.asarray(rows, dtype=bool), False)[event_at]
+    sources = tables["sources"]
+    if non_party:
+        party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)
+        keep &= ~np.append(party, False)[source_at]
+    publisher = sources["publisher"].astype("string")
+    if "original_publisher" in sources.columns:
+        publisher = sources["original_publisher"].astype("string").fillna(publisher)
+    # each source's publisher is normalised once, not once per event it supports
+    codes, labels = pd.factorize(publisher.str.strip().str.casefold())
+    event_at, publisher_at = event_at[keep], codes[source_at[keep]]
+    known = publisher_at >= 0  # a source without a publisher names none
+    pairs = np.unique(event_at[known] * max(len(labels), 1) + publisher_at[known])
+    counts = np.bincount(pairs // max(len(labels), 1), minlength=len(tables["events"]))
+    # a repeated event ID: each of its rows counts what its first row does
+    return counts[tables.positions("events", "event_id", "events", "event_id")]
+
+
+@rule(
+    "disputed-noted",
+    events=("certainty", "notes"),
+)
+def disputed_noted(tables: Tables, package: Package) -> Iterator[Problem]:
+    """An event whose certainty is disputed says in its notes which source says what."""
+    events = tables["events"]
+    yield from problems_at(
+        "events",
+        (events["certainty"].astype("string") == "disputed") & events["notes"].isna(),
+        "notes",
+        "disputed-noted",
+        lambda row: "a disputed event needs notes that name which source says what",
+        events,
+    )
+
+
+@rule(
+    "event-supported",
+    events=("event_id", "place_id", "fatalities"),
+    event_sources=("event_id", "supports"),
+    event_actors=("event_id",),
+)
+def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every event has, among its sources, one that states its date, one its place (if it has
+    one), one its actors (if it names any), one its outcome, and one its figures (if it has
+    any), as event_sources.supports records.
+    """
+    import pandas as pd
+
+    events = tables["events"]
+    words = tables["event_sources"]["supports"].astype("string").fillna("").str.split()
+    needed = {
+        "date": pd.Series(True, index=events.index),
+        "place": events["place_id"].notna(),
+        "actors": pd.Series(
+            tables.named("event_actors", "event_id", "events", "event_id"), index=events.index
+        ),
+        "outcome": pd.Series(True, index=events.index),
+        "figures": events["fatalities"].notna(),
+    }
+    for aspect, column in SUPPORT_ASPECTS.items():
+        says = words.map(lambda found, aspect=aspect: aspect in found).to_numpy(dtype=bool)
+        backed = tables.named("event_sources", "event_id", "events", "event_id", rows=says)
+        yield from problems_at(
+            "events",
+            needed[aspect] & pd.Series(~backed, index=events.index),
+            column,
+            "event-supported",
+            lambda row, aspect=aspect: (
+                f"no source of event {row.event_id} states its {aspect} (event_sources.supports)"
+            ),
+            events,
+        )

@@ -7,10 +7,11 @@ from pathlib import Path
 
 def summarize(*, path: str | Path | None = None) -> dict:
     """Counts per table, the events' date span, events per day, type and certainty, the
-    share of events that two or more different publishers support, and how many places in the
-    control scope each side held at the end of each day."""
-    from syriatl.checks import publisher_counts
+    share of events that two or more independent publishers support (of all events, and of the
+    changes of control of towns of 20,000+), and how many places in the control scope each side
+    held at the end of each day."""
     from syriatl.history import daily, tables_and_days
+    from syriatl.rules.sources import publisher_counts
 
     tables, days = tables_and_days(path)
     events = tables["events"]
@@ -24,6 +25,7 @@ def summarize(*, path: str | Path | None = None) -> dict:
         "events_per_type": _counts(events["event_type"]),
         "events_per_certainty": _counts(events["certainty"]),
         "share_two_publishers": round(float((publishers >= 2).mean()), 3) if len(events) else 0.0,
+        "share_large_changes_two_publishers": _large_changes_share(tables, publishers),
         "places_held_per_day": places_held(daily(tables, days))
         if "control_baseline" in tables
         else {},
@@ -41,6 +43,25 @@ def places_held(table) -> dict[str, dict[str, int]]:
     return held
 
 
+def _large_changes_share(tables, publishers) -> float | None:
+    """The share of changes of control of towns of 20,000+ that two or more independent
+    publishers support (None without a control history)."""
+    from syriatl.history import changes
+    from syriatl.rules.control import CHANGE_SOURCING_POPULATION
+    from syriatl.rules.places import populations
+
+    if "control_baseline" not in tables:
+        return None
+    places = tables["places"]
+    people = dict(zip(places["place_id"].astype(str), populations(places), strict=False))
+    changed = changes(tables)
+    large = changed["place_id"].astype(str).map(people).fillna(0) >= CHANGE_SOURCING_POPULATION
+    wanted = tables["events"]["event_id"].isin(changed.loc[large, "event_id"].astype("string"))
+    if not wanted.any():
+        return None
+    return round(float((publishers[wanted.to_numpy(dtype=bool)] >= 2).mean()), 3)
+
+
 def _counts(column) -> dict[str, int]:
     counts = column.astype("string").value_counts()
     return {str(key): int(value) for key, value in counts.sort_index().items()}
@@ -54,8 +75,13 @@ def summary_text(summary: dict) -> str:
         f"places: {rows.get('places', 0)}  sources: {rows.get('sources', 0)}",
         f"dates: {summary['first_date']} to {summary['last_date']}",
         f"events with two or more independent publishers: {summary['share_two_publishers']:.0%}",
-        "events per day:",
     ]
+    if summary.get("share_large_changes_two_publishers") is not None:
+        lines.append(
+            "changes of control of towns of 20,000+ with two or more independent publishers: "
+            f"{summary['share_large_changes_two_publishers']:.0%}"
+        )
+    lines.append("events per day:")
     top = max(summary["events_per_day"].values(), default=1)
     for day, count in summary["events_per_day"].items():
         lines.append(f"  {day}  {count:4d}  {'#' * max(1, round(30 * count / top))}")

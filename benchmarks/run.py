@@ -2,8 +2,11 @@
 
     python benchmarks/run.py --sizes 100000 1000000
 
-For every size, a seeded copy of the package is generated (benchmarks/generate.py) into
-``--workdir`` (kept there and reused when the same size and seed ask again), then:
+First the shipped package itself, as most users validate it. Then, for every size and each of
+two independent ways of scaling the package (``--methods``), a copy is made into ``--workdir``
+(kept there and reused when asked again): ``generate`` resamples events into a grown package
+(benchmarks/generate.py, seeded); ``replicate`` copies the whole package N times with every key
+and foreign key suffixed (benchmarks/replicate.py), so no result rests on one generator. Then:
 
 - ``syriatl validate`` against ``frictionless validate`` on the same copy: both command lines,
   as users run them, in fresh processes; wall and CPU time, peak memory, and both verdicts;
@@ -11,8 +14,8 @@ For every size, a seeded copy of the package is generated (benchmarks/generate.p
   fresh process that has already imported what it needs (pandas; and syriatl's modules that
   loading imports when first called), so only the reading is timed;
 - ``import syriatl`` against ``import pandas``, each in a fresh interpreter;
-- scaling: syriatl's validate time at the largest size over that at the smallest, against the
-  ratio of their event counts.
+- scaling: syriatl's validate time at the largest size over that at the smallest (of each way
+  of scaling), against the ratio of their event counts.
 
 Times are medians of ``--repeat`` runs (frictionless runs ``--frictionless-repeat`` times, once
 by default: it takes many minutes at a million events). Results go to ``--out`` as JSON and
@@ -39,8 +42,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import capacity  # noqa: E402
+from replicate import max_copies  # noqa: E402
+
+ROOT = HERE.parent
+METHODS = ("generate", "replicate")
 
 GOALS = {
+    "shipped": "syriatl validate no slower than frictionless on the shipped package, peak "
+    "memory at most 1.5x",
     "validate": "syriatl at least 20x faster than frictionless at the largest size",
     "load": "load_package at most 1.3x a bare pandas.read_csv",
     "import": "import syriatl at most 1.1x import pandas",
@@ -230,27 +239,45 @@ def bench_import(repeat: int) -> dict:
     return result
 
 
-def ensure_package(workdir: Path, events: int, seed: int) -> tuple[Path, dict]:
-    """A generated copy of ``events`` events, reused when it was made with the same seed."""
-    folder = workdir / f"events-{events}-seed-{seed}"
+def ensure_package(workdir: Path, events: int, seed: int, method: str = "generate"):
+    """A copy of the package with about ``events`` events, made by ``method`` (or the shipped
+    package itself for ``shipped``), reused when it was made the same way; returns the folder
+    and its row counts."""
+    if method == "shipped":
+        return ROOT, {"events": _rows(ROOT / "data" / "events.csv")}
+    if method == "replicate":
+        real = _rows(ROOT / "data" / "events.csv")
+        copies = max(1, min(max_copies(), round(events / real)))
+        folder = workdir / f"replicate-{copies}"
+        code = (
+            "import json, sys, pathlib; sys.path.insert(0, sys.argv[1]); "
+            "from replicate import replicate; "
+            "print(json.dumps(replicate(int(sys.argv[2]), pathlib.Path(sys.argv[3]))))"
+        )
+        args = [str(HERE), str(copies), str(folder)]
+    else:
+        folder = workdir / f"events-{events}-seed-{seed}"
+        code = (
+            "import json, sys; sys.path.insert(0, sys.argv[1]); from generate import generate; "
+            "print(json.dumps(generate(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))"
+        )
+        args = [str(HERE), str(events), str(seed), str(folder)]
     marker = folder / "generated.json"
     if marker.exists():
         return folder, json.loads(marker.read_text())
-    # generated in a process of its own: a child's peak memory as the kernel reports it
+    # made in a process of its own: a child's peak memory as the kernel reports it
     # (ru_maxrss) starts from its parent's size, so the runner must stay small
-    code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); from generate import generate; "
-        "print(json.dumps(generate(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))"
-    )
     made = subprocess.run(
-        [sys.executable, "-c", code, str(HERE), str(events), str(seed), str(folder)],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
     )
     counts = json.loads(made.stdout.strip().splitlines()[-1])
     marker.write_text(json.dumps(counts))
     return folder, counts
+
+
+def _rows(path: Path) -> int:
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for _ in f) - 1
 
 
 def run(
@@ -262,35 +289,47 @@ def run(
     frictionless_repeat: int = 1,
     frictionless_timeout: float | None = None,
     import_repeat: int = 15,
+    methods: tuple[str, ...] = METHODS,
+    shipped: bool = True,
     log=print,
 ) -> dict:
-    """Every benchmark at every size; returns the results (see :func:`markdown`)."""
+    """Every benchmark on the shipped package and at every size, scaled each of ``methods``
+    way; returns the results (see :func:`markdown`)."""
     sizes = sorted({min(size, capacity()) for size in sizes})
     results: dict = {"machine": machine(), "seed": seed, "sizes": {}, "goals": GOALS}
     log(f"machine: {results['machine']}")
     results["import"] = bench_import(import_repeat)
     log(f"import: {results['import']}")
-    for events in sizes:
-        package, counts = ensure_package(Path(workdir), events, seed)
-        log(f"{events:,} events: {counts}")
-        entry: dict = {"rows": counts}
+    plan = [("shipped", 0)] if shipped else []
+    plan += [(method, events) for method in methods for events in sizes]
+    for method, events in plan:
+        package, counts = ensure_package(Path(workdir), events, seed, method)
+        real = counts["events"]
+        log(f"{method} {real:,} events: {counts}")
+        entry: dict = {"method": method, "events": real, "rows": counts}
         entry["validate"] = bench_validate(
             package, repeat, frictionless_repeat, frictionless_timeout
         )
         log(f"  validate: {entry['validate']}")
         entry["load"] = bench_load(package, repeat)
         log(f"  load: {entry['load']}")
-        results["sizes"][str(events)] = entry
-    if len(sizes) > 1:
-        results["scaling"] = scaling(results)
+        results["sizes"][f"{method}-{real}"] = entry
+    results["scaling"] = {
+        method: scaling(results, method)
+        for method in methods
+        if sum(e["method"] == method for e in results["sizes"].values()) > 1
+    }
     return results
 
 
-def scaling(results: dict) -> dict:
-    """How the largest size compares with the smallest: time ratios against the event ratio."""
-    sizes = sorted(results["sizes"], key=int)
-    small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
-    events_ratio = int(sizes[-1]) / int(sizes[0])
+def scaling(results: dict, method: str) -> dict:
+    """How the largest size compares with the smallest, for one way of scaling: time ratios
+    against the event ratio."""
+    entries = sorted(
+        (e for e in results["sizes"].values() if e["method"] == method), key=lambda e: e["events"]
+    )
+    small, large = entries[0], entries[-1]
+    events_ratio = large["events"] / small["events"]
     ours = large["validate"]["syriatl"], small["validate"]["syriatl"]
     return {
         "events_ratio": events_ratio,
@@ -316,30 +355,32 @@ def markdown(results: dict) -> str:
         f"Measured {m['date']} on {m['platform']}, {m['cpu']}, {m['cpu_count']} CPUs, "
         f"{m['memory']} memory; Python {m['python']}; {versions}. Seed {results['seed']}.",
         "",
-        "| events | rows in all | syriatl validate | frictionless validate | speedup (wall) "
-        "| speedup (CPU) | same verdict | syriatl peak memory | frictionless peak memory |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: |",
+        "| package | events | rows in all | syriatl validate | frictionless validate "
+        "| speedup (wall) | speedup (CPU) | same verdict | syriatl peak memory "
+        "| frictionless peak memory | memory ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |",
     ]
-    for events, entry in results["sizes"].items():
+    for entry in results["sizes"].values():
         v = entry["validate"]
         ours, theirs = v["syriatl"], v["frictionless"]
         rows = sum(value for key, value in entry["rows"].items() if key != "real_events")
         verdict = "yes" if v.get("same_verdict") else "n/a" if theirs.get("timeout") else "NO"
+        memory = ours["peak_mib"] / theirs.get("peak_mib", float("nan"))
         lines.append(
-            f"| {int(events):,} | {rows:,} | {_seconds(ours)} | {_seconds(theirs)} "
-            f"| {v.get('speedup', float('nan')):.1f}x | {v.get('speedup_cpu', float('nan')):.1f}x "
-            f"| {verdict} | {ours['peak_mib']:.0f} MiB "
-            f"| {theirs.get('peak_mib', float('nan')):.0f} MiB |"
+            f"| {entry['method']} | {entry['events']:,} | {rows:,} | {_seconds(ours)} "
+            f"| {_seconds(theirs)} | {v.get('speedup', float('nan')):.2f}x "
+            f"| {v.get('speedup_cpu', float('nan')):.2f}x | {verdict} | {ours['peak_mib']:.0f} MiB "
+            f"| {theirs.get('peak_mib', float('nan')):.0f} MiB | {memory:.2f}x |"
         )
     lines += [
         "",
-        "| events | syriatl.load_package() | bare pandas.read_csv | ratio |",
-        "| ---: | ---: | ---: | ---: |",
+        "| package | events | syriatl.load_package() | bare pandas.read_csv | ratio |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for events, entry in results["sizes"].items():
+    for entry in results["sizes"].values():
         load = entry["load"]
         lines.append(
-            f"| {int(events):,} | {load['syriatl']['seconds']:.2f} s "
+            f"| {entry['method']} | {entry['events']:,} | {load['syriatl']['seconds']:.2f} s "
             f"| {load['pandas']['seconds']:.2f} s | {load['ratio']:.2f}x |"
         )
     imp = results["import"]
@@ -350,37 +391,53 @@ def markdown(results: dict) -> str:
         f"| in a fresh interpreter | {imp['syriatl']['seconds'] * 1000:.1f} ms "
         f"| {imp['pandas']['seconds'] * 1000:.1f} ms | {imp['ratio']:.2f}x |",
     ]
-    if "scaling" in results:
-        s = results["scaling"]
+    for method, s in results.get("scaling", {}).items():
         lines += [
             "",
-            f"Scaling: {s['events_ratio']:.1f}x the events took {s['validate_ratio']:.2f}x the "
-            f"wall time ({s['validate_cpu_ratio']:.2f}x the CPU time) to validate and "
-            f"{s['load_ratio']:.2f}x the time to load (goal: at most {s['goal']:.1f}x); peak "
-            f"memory of `syriatl validate` at the largest size: {s['peak_mib']:.0f} MiB.",
+            f"Scaling ({method}): {s['events_ratio']:.1f}x the events took "
+            f"{s['validate_ratio']:.2f}x the wall time ({s['validate_cpu_ratio']:.2f}x the CPU "
+            f"time) to validate and {s['load_ratio']:.2f}x the time to load (goal: at most "
+            f"{s['goal']:.1f}x); peak memory of `syriatl validate` at the largest size: "
+            f"{s['peak_mib']:.0f} MiB.",
         ]
     return "\n".join(lines) + "\n"
 
 
 def verdicts(results: dict) -> list[str]:
-    """Each goal of issue #7, met or not, as one line."""
+    """Each goal of issue #21, met or not, as one line: the shipped package, then the largest
+    size of each way of scaling."""
     lines = []
-    largest = list(results["sizes"].values())[-1] if results["sizes"] else None
-    if largest:
-        v = largest["validate"]
+    entries = list(results["sizes"].values())
+    for entry in entries:
+        others = [e for e in entries if e["method"] == entry["method"]]
+        if entry is not max(others, key=lambda e: e["events"]):
+            continue
+        v, label = entry["validate"], f"{entry['method']} {entry['events']:,}"
         if "speedup" in v:
-            met = v["speedup"] >= 20 and v["same_verdict"]
-            lines.append(f"validate: {v['speedup']:.1f}x faster ({'met' if met else 'NOT met'})")
-        load = largest["load"]["ratio"]
-        lines.append(f"load: {load:.2f}x bare read_csv ({'met' if load <= 1.3 else 'NOT met'})")
+            goal = 1.0 if entry["method"] == "shipped" else 20.0
+            met = v["speedup"] >= goal and v["same_verdict"]
+            lines.append(
+                f"validate ({label}): {v['speedup']:.2f}x frictionless, goal {goal:g}x "
+                f"({'met' if met else 'NOT met'})"
+            )
+            if entry["method"] == "shipped":
+                memory = v["syriatl"]["peak_mib"] / v["frictionless"]["peak_mib"]
+                met = memory <= 1.5
+                lines.append(
+                    f"memory ({label}): {memory:.2f}x frictionless, goal 1.5x "
+                    f"({'met' if met else 'NOT met'})"
+                )
+        if entry["method"] != "shipped":
+            load = entry["load"]["ratio"]
+            met = "met" if load <= 1.3 else "NOT met"
+            lines.append(f"load ({label}): {load:.2f}x bare read_csv, goal 1.3x ({met})")
     ratio = results["import"]["ratio"]
     lines.append(f"import: {ratio:.2f}x import pandas ({'met' if ratio <= 1.1 else 'NOT met'})")
-    if "scaling" in results:
-        s = results["scaling"]
+    for method, s in results.get("scaling", {}).items():
         met = s["validate_ratio"] <= s["goal"]
         lines.append(
-            f"scaling: {s['validate_ratio']:.2f}x for {s['events_ratio']:.1f}x the events "
-            f"({'met' if met else 'NOT met'}); peak memory {s['peak_mib']:.0f} MiB"
+            f"scaling ({method}): {s['validate_ratio']:.2f}x for {s['events_ratio']:.1f}x the "
+            f"events ({'met' if met else 'NOT met'}); peak memory {s['peak_mib']:.0f} MiB"
         )
     return lines
 
@@ -394,6 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frictionless-repeat", type=int, default=1)
     parser.add_argument("--frictionless-timeout", type=float, default=None, help="seconds")
     parser.add_argument("--import-repeat", type=int, default=15)
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument(
+        "--no-shipped", action="store_true", help="skip the shipped package's own benchmark"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results", help="folder for results")
     args = parser.parse_args(argv)
     results = run(
@@ -404,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         frictionless_repeat=args.frictionless_repeat,
         frictionless_timeout=args.frictionless_timeout,
         import_repeat=args.import_repeat,
+        methods=tuple(args.methods),
+        shipped=not args.no_shipped,
         log=lambda line: print(line, file=sys.stderr, flush=True),
     )
     args.out.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import generate
+import replicate
 import run
 
 import syriatl
@@ -60,17 +61,35 @@ def test_generator_stays_inside_the_id_space(tmp_path):
 
 
 def test_runner_at_a_tiny_size(tmp_path):
-    results = run.run([500], workdir=tmp_path, repeat=1, import_repeat=1, log=lambda line: None)
-    validate = results["sizes"]["500"]["validate"]
-    assert validate["syriatl"]["valid"] == [True] == validate["frictionless"]["valid"]
-    assert validate["same_verdict"] and validate["speedup"] > 0
-    assert results["sizes"]["500"]["load"]["ratio"] > 0
+    results = run.run(
+        [500, 1000], workdir=tmp_path, repeat=1, import_repeat=1, log=lambda line: None
+    )
+    methods = [entry["method"] for entry in results["sizes"].values()]
+    assert methods == ["shipped", "generate", "generate", "replicate", "replicate"]
+    for entry in results["sizes"].values():
+        validate = entry["validate"]
+        assert validate["syriatl"]["valid"] == validate["frictionless"]["valid"]
+        assert validate["same_verdict"] and validate["speedup"] > 0
+        assert entry["load"]["ratio"] > 0
     assert results["import"]["syriatl"]["imports"] == []  # import syriatl pulls in no pandas
-    # a second size, as if measured, to exercise the scaling and the report
-    results["sizes"]["1000"] = results["sizes"]["500"]
-    results["scaling"] = run.scaling(results)
-    assert results["scaling"]["events_ratio"] == 2 and results["scaling"]["validate_ratio"] == 1
+    assert set(results["scaling"]) == {"generate", "replicate"}
+    assert results["scaling"]["generate"]["events_ratio"] == 2
     text = run.markdown(results)
-    assert "| 1,000 |" in text and "frictionless" in text and "Scaling" in text
-    assert len(run.verdicts(results)) == 4
+    assert "| shipped |" in text and "| replicate |" in text and "Scaling (replicate)" in text
+    lines = run.verdicts(results)
+    assert any(line.startswith("memory (shipped") for line in lines)
+    assert sum(line.startswith("scaling") for line in lines) == 2
     json.dumps(results)  # the results file is plain JSON
+
+
+def test_replicated_package_has_the_real_packages_verdict(tmp_path):
+    """Copying the whole package with suffixed keys changes no verdict: every problem of the
+    copy is a problem of the real package, repeated once per copy."""
+    out = tmp_path / "x3"
+    rows = replicate.replicate(3, out)
+    real = syriatl.validate(ROOT)
+    copied = syriatl.validate(out)
+    assert rows["events"] == 3 * real.rows["events"]
+    assert copied.valid == real.valid
+    assert len(copied.problems) == 3 * len(real.problems)
+    assert rows["sources"] == real.rows["sources"]  # pages are shared, not copied

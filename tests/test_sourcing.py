@@ -1,0 +1,120 @@
+"""Issue 18's rules, each proven by a corrupted copy of the package: a claim is exactly as
+strong as its sources."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_reported, find_row, read_rows, set_cell, write_rows
+
+import syriatl
+from syriatl.rules.control import CHANGE_SOURCING_POPULATION
+from syriatl.rules.places import populations
+from syriatl.rules.sources import PARTY_SOURCE_TYPES
+
+
+def links_of(root, event_id: str) -> list[dict]:
+    return [r for r in read_rows(root, "event_sources") if r["event_id"] == event_id]
+
+
+@pytest.mark.parametrize(
+    ("aspect", "column"),
+    [("date", "date"), ("place", "place_id"), ("actors", "event_id"), ("outcome", "title")],
+)
+def test_every_aspect_of_an_event_needs_a_source_that_states_it(package, aspect, column):
+    events = read_rows(package, "events")
+    index = next(i for i, e in enumerate(events) if e["place_id"])
+    event_id = events[index]["event_id"]
+    rows = read_rows(package, "event_sources")
+    for row in rows:
+        if row["event_id"] == event_id:
+            row["supports"] = " ".join(w for w in row["supports"].split() if w != aspect)
+    write_rows(package, "event_sources", rows)
+    found = assert_reported(package, "event-supported", "events", index + 2, column)
+    assert event_id in found.message and aspect in found.message
+
+
+def test_figures_need_a_source_that_states_them(package):
+    events = read_rows(package, "events")
+    index = next(
+        i for i, e in enumerate(events) if not e["fatalities"] and links_of(package, e["event_id"])
+    )
+    row = set_cell(package, "events", index, "fatalities", "12")
+    assert_reported(package, "event-supported", "events", row, "fatalities")
+
+
+def test_a_malformed_support_word_is_a_schema_error(package):
+    set_cell(package, "event_sources", 0, "supports", "date rumour")
+    report = syriatl.validate(package)
+    assert any(
+        p.table == "event_sources" and p.column == "supports" and p.row == 2
+        for p in report.problems
+    ), report.to_text()
+
+
+def test_party_media_never_confirms_on_its_own(package):
+    """Relabel every source of a confirmed event but one as state media: it must fall."""
+    events = read_rows(package, "events")
+    sources = read_rows(package, "sources")
+    by_id = {s["source_id"]: s for s in sources}
+    index, links = next(
+        (i, links_of(package, e["event_id"]))
+        for i, e in enumerate(events)
+        if e["certainty"] == "confirmed"
+    )
+    for link in links[1:]:
+        by_id[link["source_id"]]["source_type"] = PARTY_SOURCE_TYPES[0]
+    write_rows(package, "sources", sources)
+    found = assert_reported(package, "confirmed-publishers", "events", index + 2, "certainty")
+    assert "not parties to the war" in found.message
+
+
+def test_a_large_town_changing_hands_needs_two_publishers(package):
+    from syriatl.history import changes
+
+    tables = syriatl.load_package(path=package)
+    people = dict(zip(tables["places"]["place_id"], populations(tables["places"]), strict=True))
+    history = changes(tables)
+    large = history[history["place_id"].map(people) >= CHANGE_SOURCING_POPULATION]
+    event_id = str(large["event_id"].iloc[0])
+    rows = read_rows(package, "event_sources")
+    first = next(r for r in rows if r["event_id"] == event_id)
+    kept = [r for r in rows if r["event_id"] != event_id or r is first]
+    first["supports"] = "date place actors outcome"
+    write_rows(package, "event_sources", kept)
+    index = find_row(package, "events", event_id=event_id)
+    found = assert_reported(package, "control-change-publishers", "events", index + 2, "event_id")
+    assert "20,000" in found.message
+
+
+def test_a_capture_announced_twice_is_a_likely_duplicate(package):
+    """A second change giving a town again to the side that took it whole is flagged, and the
+    pair passes once distinct_events marks it apart."""
+    from syriatl.history import changes
+
+    tables = syriatl.load_package(path=package)
+    history = changes(tables)
+    once = history["place_id"].map(history["place_id"].value_counts()) == 1
+    held = history[
+        once & (history["state"].fillna("held") == "held") & history["gained_by"].notna()
+    ]
+    first = held.iloc[0]
+    events = read_rows(package, "events")
+    original = next(e for e in events if e["event_id"] == first["event_id"])
+    later = dict(original, event_id="E999999", title="Announced again the next day")
+    write_rows(package, "events", [*events, later])
+    for table in ("event_actors", "event_sources"):
+        rows = read_rows(package, table)
+        extra = [dict(r, event_id="E999999") for r in rows if r["event_id"] == original["event_id"]]
+        write_rows(package, table, rows + extra)
+    # a different day, so the plain duplicate check (same day, place, type, actors) is silent
+    events = read_rows(package, "events")
+    events[-1]["date"] = max(e["date"] for e in events)
+    write_rows(package, "events", events)
+    found = assert_reported(package, "likely-duplicate", "events", len(events) + 1, "event_id")
+    assert first["event_id"] in found.message and "already held" in found.message
+    write_rows(
+        package,
+        "distinct_events",
+        [{"event_id": first["event_id"], "other_event_id": "E999999", "reason": "test"}],
+    )
+    assert not [p for p in syriatl.validate(package).problems if p.rule == "likely-duplicate"]

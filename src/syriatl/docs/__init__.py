@@ -27,6 +27,7 @@ from syriatl.docs.pages import (
     render_cite_short,
     render_coverage,
     render_dictionary,
+    render_downloads,
     render_files,
     render_places,
     render_readme_commands,
@@ -45,6 +46,7 @@ PAGES = {
     "map": "map.md",
     "charts": "charts.md",
     "cite": "cite.md",
+    "downloads": "downloads.md",
 }
 SNIPPETS = "snippets"
 
@@ -63,6 +65,7 @@ def render_pages(
         PAGES["map"]: render_map(data),
         PAGES["charts"]: render_charts(data),
         PAGES["cite"]: render_cite(data, project),
+        PAGES["downloads"]: render_downloads(data, project),
         f"{SNIPPETS}/coverage.md": render_coverage(data),
         f"{SNIPPETS}/files.md": render_files(data),
         f"{SNIPPETS}/commands.md": render_readme_commands(project),

@@ -730,16 +730,28 @@ EXPORT_KINDS = [
 
 def render_downloads(data: Data, project_root: Path) -> str:
     """Every file of this release, with its size, rows and sha256, linked at the release's tag."""
-    from syriatl.release import bundle_name, release_tag, sha256
+    from syriatl.release import ReleaseError, bundle_name, release_tag, sha256
 
     package = data.package
     version = package.version
     tag = release_tag(version)
     raw = pinned_base(data)
-    bundle, files = release_files(data)
     zip_name = f"{bundle_name(version)}.zip"
     zip_url = release_zip_url(data)
     zip_link = f"[{code(zip_name)}]({url(zip_url)})" if zip_url else code(zip_name)
+    try:
+        bundle, files = release_files(data)
+    except ReleaseError as exc:  # an edited copy without its citation, say: document the CSVs
+        bundle, files = None, {}
+        about_zip = f"No release zip can be built from this copy of the package: {md(exc)}"
+    else:
+        about_zip = (
+            f"{zip_link}, {_size(bundle.bytes)}, SHA-256 {code(bundle.sha256)} (the zip this "
+            "page was built with; `syriatl release` makes the same bytes from the same files "
+            "with the same library versions). It holds one folder with the descriptor, the "
+            "CSVs, the Table Schemas, the Parquet, GeoJSON and SQLite exports, the citation, "
+            "the licence and `SHA256SUMS`."
+        )
     out = [
         "# Downloads",
         "",
@@ -751,11 +763,7 @@ def render_downloads(data: Data, project_root: Path) -> str:
         "",
         "## The release zip",
         "",
-        f"{zip_link}, {_size(bundle.bytes)}, SHA-256 {code(bundle.sha256)} (the zip this page "
-        "was built with; `syriatl release` makes the same bytes from the same files with the same "
-        "library versions). "
-        "It holds one folder with the descriptor, the CSVs, the Table Schemas, the Parquet, "
-        "GeoJSON and SQLite exports, the citation, the licence and `SHA256SUMS`.",
+        about_zip,
         "",
         "Check the files after unpacking:",
         "",
@@ -801,6 +809,9 @@ def render_downloads(data: Data, project_root: Path) -> str:
         out += [table(["File", "Size", "SHA-256"], rows), ""]
     described = {"datapackage.json", "CITATION.cff", "LICENSE-DATA", "README.md", "SHA256SUMS"}
     others = [name for name in sorted(files) if name in described or name.startswith("schemas/")]
+    if not files:
+        out += ["## Citation", "", render_cite_short(data, project_root)]
+        return "\n".join(out)
     out += [
         "## Descriptor, schemas, citation and licence",
         "",

@@ -90,3 +90,38 @@ def test_page_has_no_serious_accessibility_violation(name, server, watched):
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"{name} ({server + PAGES[name]}):\n{describe(blocking)}"
     assert watched.foreign == []
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh page 375 px wide, as on a small phone."""
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("name", ["Timeline", "Downloads", "Data dictionary"])
+def test_small_screen_has_no_serious_accessibility_violation(name, server, phone):
+    phone.goto(server + PAGES[name], wait_until="load")
+    phone.wait_for_timeout(200)
+    violations = run_axe(phone)
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"{name} at 375 px:\n{describe(blocking)}"
+
+
+def test_tables_that_scroll_are_reached_and_scrolled_from_the_keyboard(server, phone):
+    phone.goto(server + PAGES["Data dictionary"], wait_until="load")
+    phone.wait_for_timeout(200)
+    wraps = phone.evaluate(
+        """() => Array.from(document.querySelectorAll('.md-typeset__scrollwrap')).map(w => ({
+            scrolls: w.scrollWidth > w.clientWidth + 1, tabindex: w.getAttribute('tabindex'),
+            role: w.getAttribute('role'), label: w.getAttribute('aria-label')}))"""
+    )
+    scrolling = [w for w in wraps if w["scrolls"]]
+    assert scrolling, "no table scrolls at 375 px: the test checks nothing"
+    for wrap in scrolling:
+        assert wrap["tabindex"] == "0" and wrap["role"] == "region" and wrap["label"], wrap
+    first = phone.locator(".md-typeset__scrollwrap[tabindex='0']").first
+    first.focus()
+    phone.keyboard.press("ArrowRight")
+    phone.wait_for_function("() => document.activeElement.scrollLeft > 0", timeout=2000)

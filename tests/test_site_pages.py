@@ -184,6 +184,40 @@ def test_words_find_an_event(server, watched, tables):
     assert all(event.event_id.lower() in text.lower() for text in texts)
 
 
+def test_words_find_other_spellings_of_places(server, watched, tables):
+    """An alias of a place that no entry shows finds the events at the places it names."""
+    page = watched.page
+    page.goto(server + TIMELINE, wait_until="load")
+    aliases = tables["place_aliases"]
+    at_places = set(tables["events"]["place_id"].dropna())
+    candidates = sorted(
+        {
+            a
+            for a, p in zip(aliases["alias"], aliases["place_id"], strict=True)
+            if p in at_places and a.isascii()
+        }
+    )
+    alias = page.evaluate(
+        """candidates => {
+            const texts = Array.from(document.querySelectorAll('article.syriatl-entry'))
+                .map(a => a.textContent.toLowerCase());
+            return candidates.find(c => c.toLowerCase().split(/\\s+/)
+                .every(term => texts.every(t => !t.includes(term))));
+        }""",
+        candidates,
+    )
+    assert alias, "every alias is shown somewhere: pick another test"
+    places = set(aliases.loc[aliases["alias"] == alias, "place_id"])
+    named = tables["actor_aliases"].loc[tables["actor_aliases"]["alias"] == alias, "actor_id"]
+    links = tables["event_actors"]
+    events = tables["events"]
+    expected = set(events.loc[events["place_id"].isin(places), "event_id"])
+    expected |= set(links.loc[links["actor_id"].isin(set(named)), "event_id"])
+    page.get_by_label("Words").fill(alias)
+    page.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=alias)
+    assert set(page.evaluate(VISIBLE_IDS)) == expected
+
+
 def test_unknown_values_in_the_link_are_ignored_and_said(server, watched, tables):
     page = watched.page
     page.goto(server + TIMELINE + "?day=1999-01-01", wait_until="load")

@@ -4,7 +4,8 @@
 // match every chosen filter, says how many ("38 of 484 events"), updates the count beside each
 // choice, and keeps the choice in the URL query (?day=2024-12-06&certainty=confirmed) so that a
 // link reproduces it. Plain JavaScript, no network. Without scripts the form stays hidden and
-// every event is listed.
+// every event is listed. Words are searched in the entry's text and in the other spellings of
+// its place and actors (data-words).
 (function () {
   "use strict";
 
@@ -28,7 +29,8 @@
       Object.keys(KEYS).forEach(function (key) {
         values[key] = (el.getAttribute("data-" + KEYS[key]) || "").split(" ").filter(Boolean);
       });
-      return { el: el, values: values, text: fold(el.textContent) };
+      var also = el.getAttribute("data-words") || "";
+      return { el: el, values: values, text: fold(el.textContent + " " + also) };
     }
   );
   var days = Array.prototype.slice.call(document.querySelectorAll("section.syriatl-day"));

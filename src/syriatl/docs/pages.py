@@ -344,6 +344,15 @@ def _filter_form(data: Data, facets: dict[str, dict[str, list[str]]]) -> str:
     )
 
 
+def _other_names(event: dict, links: list[dict], place_aliases: dict, actor_aliases: dict) -> str:
+    """Other spellings of an event's place and actors, which the words filter also searches
+    ("Halab" finds Aleppo's events) though the entry does not show them."""
+    names = [a["alias"] for a in place_aliases.get(event.get("place_id") or "", [])]
+    for link in links:
+        names += [a["alias"] for a in actor_aliases.get(link["actor_id"], [])]
+    return " · ".join(dict.fromkeys(names))
+
+
 def render_timeline(data: Data) -> str:
     actors = data.by_key("actors", "actor_id")
     places = data.by_key("places", "place_id")
@@ -354,6 +363,8 @@ def render_timeline(data: Data) -> str:
     sources = data.sources_of()
     roles = data.codes("roles")
     facets = event_facets(data)
+    place_aliases = data.aliases("place_aliases", "place_id")
+    actor_aliases = data.aliases("actor_aliases", "actor_id")
     by_day: dict[date, list[dict]] = defaultdict(list)
     for event in data.events:
         by_day[event["date"]].append(event)
@@ -394,6 +405,9 @@ def render_timeline(data: Data) -> str:
                 f'data-{name}="{attr(" ".join(facets[eid][key]))}"'
                 for key, _, name in TIMELINE_FILTERS
             )
+            also = _other_names(event, links.get(eid, []), place_aliases, actor_aliases)
+            if also:
+                data_attrs += f' data-words="{attr(also)}"'
             out += [f'<article class="syriatl-entry" {data_attrs} markdown="block">', ""]
             out += [f"### {eid} · {md(event['title'])} {{#{eid} .syriatl-event}}", ""]
             when = long_date(event["date"])

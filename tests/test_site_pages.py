@@ -92,7 +92,7 @@ def test_day_and_certainty_narrow_the_list_and_the_url_keeps_them(server, watche
     assert page.get_by_label("Day").input_value() == day
     assert page.get_by_label("Certainty").input_value() == certainty
     assert count.inner_text() == f"{len(expected)} of {total} events"
-    # the option counts follow the other filters: the chosen certainty's count is the total
+    # the option counts follow the other filters: the chosen certainty gives what is shown
     option = page.locator(f'#filter-certainty option[value="{certainty}"]')
     assert option.inner_text().endswith(f"({len(expected)})")
     # showing all again clears the query

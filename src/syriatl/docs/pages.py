@@ -346,7 +346,7 @@ def _filter_form(data: Data, facets: dict[str, dict[str, list[str]]]) -> str:
 
 def _other_names(event: dict, links: list[dict], place_aliases: dict, actor_aliases: dict) -> str:
     """Other spellings of an event's place and actors, which the words filter also searches
-    ("Halab" finds Aleppo's events) though the entry does not show them."""
+    ("Qusayr airport" finds al-Dabaa air base's events) though the entry does not show them."""
     names = [a["alias"] for a in place_aliases.get(event.get("place_id") or "", [])]
     for link in links:
         names += [a["alias"] for a in actor_aliases.get(link["actor_id"], [])]

@@ -273,7 +273,7 @@ def event_facets(data: Data) -> dict[str, dict[str, list[str]]]:
 
 
 def _filter_options(data: Data, facets: dict[str, dict[str, list[str]]]) -> dict[str, list]:
-    """Filter key -> [(value, label)] in the order a reader looks for them."""
+    """Filter key -> [(value, label, events)] in the order a reader looks for them."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for values in facets.values():
         for key, chosen in values.items():

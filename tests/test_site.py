@@ -35,6 +35,7 @@ PAGES = {
     "charts": "generated/charts/",
     "changelog": "changelog/",
     "cite": "generated/cite/",
+    "downloads": "generated/downloads/",
 }
 
 

@@ -44,6 +44,11 @@ def bundle_name(version: str) -> str:
     return f"syriatl-data-{version}"
 
 
+def release_tag(version: str) -> str:
+    """The git tag of a release, to which its zip is attached and its files are pinned."""
+    return f"v{version}"
+
+
 def released_descriptor(package: Package) -> dict:
     """The descriptor with each resource's size and sha256, as Frictionless defines them."""
     descriptor = json.loads(json.dumps(package.descriptor))
@@ -159,4 +164,13 @@ def build_release(out: str | Path, path: str | Path | None = None) -> Bundle:
     return Bundle(target, len(data), digest)
 
 
-__all__ = ["Bundle", "PackageError", "ReleaseError", "build_release", "id_manifest"]
+__all__ = [
+    "Bundle",
+    "PackageError",
+    "ReleaseError",
+    "build_release",
+    "bundle_name",
+    "id_manifest",
+    "release_tag",
+    "sha256",
+]

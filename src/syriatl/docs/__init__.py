@@ -28,6 +28,7 @@ from syriatl.docs.pages import (
     render_cite_short,
     render_coverage,
     render_dictionary,
+    render_downloads,
     render_files,
     render_places,
     render_readme_commands,
@@ -46,6 +47,7 @@ PAGES = {
     "map": "map.md",
     "charts": "charts.md",
     "cite": "cite.md",
+    "downloads": "downloads.md",
 }
 SNIPPETS = "snippets"
 
@@ -64,6 +66,7 @@ def render_pages(
         PAGES["map"]: render_map(data),
         PAGES["charts"]: render_charts(data),
         PAGES["cite"]: render_cite(data, project),
+        PAGES["downloads"]: render_downloads(data, project),
         f"{SNIPPETS}/coverage.md": render_coverage(data),
         f"{SNIPPETS}/files.md": render_files(data),
         f"{SNIPPETS}/commands.md": render_readme_commands(project),

@@ -11,6 +11,7 @@ from pathlib import Path
 from syriatl.docs.text import (
     Data,
     actor_link,
+    attr,
     code,
     event_link,
     indent,
@@ -200,6 +201,158 @@ def _source_line(source: dict) -> str:
     return text
 
 
+# Filters of the timeline, in the order of the form: (query parameter, label, data attribute).
+# docs/assets/timeline/filter.js reads the attributes and keeps the choice in the URL query.
+TIMELINE_FILTERS = [
+    ("day", "Day", "days"),
+    ("region", "Governorate", "region"),
+    ("type", "Event type", "type"),
+    ("actor", "Actor", "actors"),
+    ("certainty", "Certainty", "certainty"),
+    ("source", "Source type", "sources"),
+]
+
+
+def map_link(place_id: str, day: date | None = None) -> str:
+    """The map page showing a place (on a day), as the map reads its hash; a URL from a page of
+    ``generated/``, written as a plain link because MkDocs cannot check a hash of parameters."""
+    params = ([f"day={day.isoformat()}"] if day else []) + [f"place={place_id}"]
+    return "../map/#" + "&".join(params)
+
+
+def place_region(place_id: str | None, places: dict[str, dict]) -> tuple[str, str]:
+    """(value, label) of the governorate a place lies in, found up its parent chain; places in
+    Syria but in no single governorate, places abroad and events without a place have their own."""
+    seen = set()
+    place = places.get(place_id or "")
+    if place is None:
+        return "none", "No place"
+    current: dict | None = place
+    while current is not None and current["place_id"] not in seen:
+        if current["place_type"] == "governorate":
+            return current["place_id"], current["name"]
+        seen.add(current["place_id"])
+        current = places.get(current.get("parent_id") or "")
+    if place.get("governorate"):
+        named = [
+            p
+            for p in places.values()
+            if p["place_type"] == "governorate" and p.get("governorate") == place["governorate"]
+        ]
+        if named:
+            return named[0]["place_id"], named[0]["name"]
+    if place.get("country") == "SY":
+        return "syria", "Syria, no single governorate"
+    return "abroad", "Outside Syria"
+
+
+def event_facets(data: Data) -> dict[str, dict[str, list[str]]]:
+    """event_id -> filter key -> the values it matches, for the timeline's filters: every day of
+    its span, the governorate of its place, its type, its actors, its certainty and the types of
+    its sources."""
+    places = data.by_key("places", "place_id")
+    links = data.actors_of()
+    sources = data.sources_of()
+    out = {}
+    for event in data.events:
+        eid = event["event_id"]
+        first = event["date"]
+        last = event.get("end_date") or first
+        days = [d.isoformat() for d in data.days() if first <= d <= last] or [first.isoformat()]
+        out[eid] = {
+            "day": days,
+            "region": [place_region(event.get("place_id"), places)[0]],
+            "type": [event["event_type"]],
+            "actor": sorted({link["actor_id"] for link in links.get(eid, [])}),
+            "certainty": [event["certainty"]],
+            "source": sorted(
+                {s["source_type"] for s in sources.get(eid, []) if s.get("source_type")}
+            ),
+        }
+    return out
+
+
+def _filter_options(data: Data, facets: dict[str, dict[str, list[str]]]) -> dict[str, list]:
+    """Filter key -> [(value, label, events)] in the order a reader looks for them."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for values in facets.values():
+        for key, chosen in values.items():
+            counts[key].update(chosen)
+    places = data.by_key("places", "place_id")
+    actors = data.by_key("actors", "actor_id")
+    regions = {}
+    for event in data.events:
+        value, label = place_region(event.get("place_id"), places)
+        regions[value] = label
+    last = {"syria": 1, "abroad": 2, "none": 3}
+    options = {
+        "day": [
+            (d.isoformat(), f"{d:%a} {short_date(d)}")
+            for d in data.days()
+            if counts["day"][d.isoformat()]
+        ],
+        "region": sorted(regions.items(), key=lambda kv: (last.get(kv[0], 0), kv[1].casefold())),
+        "type": [
+            (c, row["label"]) for c, row in data.codes("event_types").items() if counts["type"][c]
+        ],
+        "actor": sorted(
+            ((a, actors[a]["name"] if a in actors else a) for a in counts["actor"]),
+            key=lambda kv: kv[1].casefold(),
+        ),
+        "certainty": [
+            (c, row["label"])
+            for c, row in data.codes("certainties").items()
+            if counts["certainty"][c]
+        ],
+        "source": [
+            (c, row["label"])
+            for c, row in data.codes("source_types").items()
+            if counts["source"][c]
+        ],
+    }
+    return {key: [(v, label, counts[key][v]) for v, label in rows] for key, rows in options.items()}
+
+
+def _filter_form(data: Data, facets: dict[str, dict[str, list[str]]]) -> str:
+    """The filter form, as raw HTML: hidden until filter.js shows it, so that without scripts
+    the page lists every event as before."""
+    options = _filter_options(data, facets)
+    total = len(facets)
+    fields = []
+    for key, label, _ in TIMELINE_FILTERS:
+        choices = [f'<option value="">All ({total})</option>'] + [
+            f'<option value="{attr(value)}" data-label="{attr(text)}">{attr(text)} ({n})</option>'
+            for value, text, n in options[key]
+        ]
+        fields.append(
+            f'<div class="syriatl-filter"><label for="filter-{key}">{label}</label>'
+            f'<select id="filter-{key}" name="{key}">{"".join(choices)}</select></div>'
+        )
+    fields.append(
+        '<div class="syriatl-filter syriatl-filter-text"><label for="filter-q">Words</label>'
+        '<input id="filter-q" name="q" type="search" autocomplete="off" '
+        'placeholder="title, place, actor, source…"></div>'
+    )
+    return (
+        '<form id="syriatl-filters" class="syriatl-filters" role="search" '
+        'aria-label="Filter the events" hidden>'
+        + "".join(fields)
+        + '<div class="syriatl-filter-actions"><button type="reset" class="md-button">'
+        "Show all events</button>"
+        f'<p id="syriatl-filter-count" class="syriatl-filter-count" role="status" '
+        f'aria-live="polite">{total} of {total} events</p></div></form>'
+    )
+
+
+def _other_names(event: dict, links: list[dict], place_aliases: dict, actor_aliases: dict) -> str:
+    """Other spellings of an event's place and actors, which the words filter also searches
+    ("Qusayr airport" finds al-Dabaa air base's events) though the entry does not show them."""
+    names = [a["alias"] for a in place_aliases.get(event.get("place_id") or "", [])]
+    for link in links:
+        names += [a["alias"] for a in actor_aliases.get(link["actor_id"], [])]
+    return " · ".join(dict.fromkeys(names))
+
+
 def render_timeline(data: Data) -> str:
     actors = data.by_key("actors", "actor_id")
     places = data.by_key("places", "place_id")
@@ -209,6 +362,9 @@ def render_timeline(data: Data) -> str:
     links = data.actors_of()
     sources = data.sources_of()
     roles = data.codes("roles")
+    facets = event_facets(data)
+    place_aliases = data.aliases("place_aliases", "place_id")
+    actor_aliases = data.aliases("actor_aliases", "actor_id")
     by_day: dict[date, list[dict]] = defaultdict(list)
     for event in data.events:
         by_day[event["date"]].append(event)
@@ -218,12 +374,16 @@ def render_timeline(data: Data) -> str:
         "",
         f"All {plural(len(data.rows['events']), 'event')}, day by day, from "
         f"{long_date(first)} to {long_date(last)}: generated from the events table at build "
-        "time. An event known only within a span of days is listed on its first possible day. "
-        "Dates are local Syrian dates (UTC+3).",
+        "time. An event known only within a span of days is listed on its first possible day "
+        "(the day filter finds it on every day of its span). Dates are local Syrian dates "
+        "(UTC+3).",
+        "",
+        _filter_form(data, facets),
         "",
         "Days: "
         + " · ".join(
-            f"[{short_date(day)}](#day-{day.isoformat()}) ({len(by_day.get(day, []))})"
+            f"[{short_date(day)}](#day-{day.isoformat()}) "
+            f'(<span data-day-count="{day.isoformat()}">{len(by_day.get(day, []))}</span>)'
             for day in data.days()
         ),
         "",
@@ -231,13 +391,24 @@ def render_timeline(data: Data) -> str:
     for day in data.days():
         events = by_day.get(day, [])
         out += [
+            f'<section class="syriatl-day" data-day="{day.isoformat()}" markdown="block">',
+            "",
             f"## {day:%A} {long_date(day)} {{#day-{day.isoformat()}}}",
             "",
-            f"{plural(len(events), 'event')}.",
+            f'<span class="syriatl-day-count" data-total="{len(events)}">'
+            f"{plural(len(events), 'event')}</span>.",
             "",
         ]
         for event in events:
             eid = event["event_id"]
+            data_attrs = " ".join(
+                f'data-{name}="{attr(" ".join(facets[eid][key]))}"'
+                for key, _, name in TIMELINE_FILTERS
+            )
+            also = _other_names(event, links.get(eid, []), place_aliases, actor_aliases)
+            if also:
+                data_attrs += f' data-words="{attr(also)}"'
+            out += [f'<article class="syriatl-entry" {data_attrs} markdown="block">', ""]
             out += [f"### {eid} · {md(event['title'])} {{#{eid} .syriatl-event}}", ""]
             when = long_date(event["date"])
             if event.get("end_date"):
@@ -252,6 +423,11 @@ def render_timeline(data: Data) -> str:
                 f"{where} ({md(precision).lower()})" if event.get("place_id") else where,
                 f"certainty: **{md(certainty).lower()}**",
             ]
+            place = places.get(event.get("place_id") or "")
+            if place and place.get("latitude") is not None and place.get("longitude") is not None:
+                facts.append(
+                    f'<a href="{attr(map_link(place["place_id"], event["date"]))}">on the map</a>'
+                )
             if event.get("fatalities") is not None:
                 facts.append(f"fatalities reported: {event['fatalities']}")
             out += [" · ".join(facts), "", md(event["description"]), ""]
@@ -267,6 +443,8 @@ def render_timeline(data: Data) -> str:
                 out += ["Sources:", ""] + [f"- {_source_line(s)}" for s in cited] + [""]
             if event.get("notes"):
                 out += ['!!! note "Notes"', "", indent(md(event["notes"])), ""]
+            out += ["</article>", ""]
+        out += ["</section>", ""]
     return "\n".join(out)
 
 
@@ -440,7 +618,7 @@ def render_places(data: Data) -> str:
                     where += f", from {md(source['publisher'])}"
                 if place.get("geonames_id"):
                     where += f", GeoNames {place['geonames_id']}"
-                out += [where + ") · [on the map](map.md#map)", ""]
+                out += [where + f') · <a href="{map_link(pid)}">on the map</a>', ""]
             else:
                 out += [f"Coordinates: none ({md(precision).lower()}).", ""]
             if children.get(pid):
@@ -474,11 +652,33 @@ def render_coverage(data: Data) -> str:
     )
 
 
+def pinned_base(data: Data) -> str:
+    """The repository's address of files at this release's tag (``.../raw/vX.Y.Z/``), so a
+    link keeps pointing at the bytes described here after ``main`` moves on; "" if the
+    package's homepage is not a GitHub repository."""
+    from syriatl.release import release_tag
+
+    homepage = str(data.package.descriptor.get("homepage") or "").rstrip("/")
+    if "github.com/" not in homepage:
+        return ""
+    return f"{homepage}/raw/{release_tag(data.package.version)}/"
+
+
+def release_zip_url(data: Data) -> str:
+    """Where the release zip is attached to its tag's GitHub release ("" without GitHub)."""
+    from syriatl.release import bundle_name, release_tag
+
+    homepage = str(data.package.descriptor.get("homepage") or "").rstrip("/")
+    if "github.com/" not in homepage:
+        return ""
+    version = data.package.version
+    return f"{homepage}/releases/download/{release_tag(version)}/{bundle_name(version)}.zip"
+
+
 def render_files(data: Data) -> str:
-    """The direct link to every CSV file, at its stable path in the repository."""
+    """The direct link to every CSV file, at its path in the repository at this release's tag."""
     package = data.package
-    homepage = str(package.descriptor.get("homepage") or "").rstrip("/")
-    raw = f"{homepage}/raw/main/" if "github.com/" in homepage else ""
+    raw = pinned_base(data)
     cells = []
     for resource in package.resources.values():
         path = resource.relpath
@@ -491,7 +691,166 @@ def render_files(data: Data) -> str:
                 md(resource.schema.get("description", "")),
             ]
         )
-    return table(["Table", "Rows", "CSV file", "One row per"], cells) + "\n"
+    return (
+        table(["Table", "Rows", "CSV file", "One row per"], cells)
+        + "\n\nSizes, checksums, the release zip and the Parquet, GeoJSON and SQLite exports: "
+        "[Downloads](generated/downloads.md).\n"
+    )
+
+
+def _size(count: int) -> str:
+    """A file size for people: bytes below 1 kB, then kB and MB (powers of 1000)."""
+    if count < 1000:
+        return f"{count} B"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f} kB"
+    return f"{count / 1_000_000:.2f} MB"
+
+
+def release_files(data: Data) -> tuple[object, dict[str, bytes]]:
+    """The release zip of this package, built as ``syriatl release`` builds it, and the files
+    inside it by their path in its folder."""
+    import tempfile
+    import zipfile
+
+    from syriatl.release import build_release
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = build_release(tmp, data.package.root)
+        with zipfile.ZipFile(bundle.path) as archive:
+            files = {
+                name.split("/", 1)[1]: archive.read(name)
+                for name in archive.namelist()
+                if "/" in name and not name.endswith("/")
+            }
+    return bundle, files
+
+
+def _same_file_link(root: Path, raw: str, name: str, content: bytes) -> str:
+    """A file of the zip, linked at the tag only when the repository holds the same bytes (the
+    zip's descriptor, README and SHA256SUMS are written for the zip)."""
+    source = root / name
+    if raw and source.is_file() and source.read_bytes() == content:
+        return f"[{code(name)}]({url(raw + name)})"
+    return code(name) + " (in the zip only)"
+
+
+EXPORT_KINDS = [
+    ("parquet/", "Parquet", "each table typed (dates as DATE), for pandas, polars, DuckDB, R"),
+    ("geojson/", "GeoJSON", "places, events and the daily control as points, for GIS"),
+    ("sqlite/", "SQLite", "one database with its Datasette metadata"),
+]
+
+
+def render_downloads(data: Data, project_root: Path) -> str:
+    """Every file of this release, with its size, rows and sha256, linked at the release's tag."""
+    from syriatl.release import ReleaseError, bundle_name, release_tag, sha256
+
+    package = data.package
+    version = package.version
+    tag = release_tag(version)
+    raw = pinned_base(data)
+    zip_name = f"{bundle_name(version)}.zip"
+    zip_url = release_zip_url(data)
+    zip_link = f"[{code(zip_name)}]({url(zip_url)})" if zip_url else code(zip_name)
+    try:
+        bundle, files = release_files(data)
+    except ReleaseError as exc:  # an edited copy without its citation, say: document the CSVs
+        bundle, files = None, {}
+        about_zip = f"No release zip can be built from this copy of the package: {md(exc)}"
+    else:
+        about_zip = (
+            f"{zip_link}, {_size(bundle.bytes)}, SHA-256 {code(bundle.sha256)} (the zip this "
+            "page was built with; `syriatl release` makes the same bytes from the same files "
+            "with the same library versions). It holds one folder with the descriptor, the "
+            "CSVs, the Table Schemas, the Parquet, GeoJSON and SQLite exports, the citation, "
+            "the licence and `SHA256SUMS`."
+        )
+    out = [
+        "# Downloads",
+        "",
+        f"Every file of release **{md(version)}**, tagged {code(tag)}: links point at that tag, "
+        "not at the moving `main` branch, so they keep giving the bytes whose checksums are "
+        "listed here. Generated at build time from the package and the release zip built from it "
+        "(`syriatl release`, byte for byte reproducible); the SHA-256 of each file is the one in "
+        "the zip's `SHA256SUMS`.",
+        "",
+        "## The release zip",
+        "",
+        about_zip,
+        "",
+        "Check the files after unpacking:",
+        "",
+        "```sh",
+        f"unzip {zip_name} && cd {bundle_name(version)} && sha256sum -c SHA256SUMS",
+        f"syriatl validate {zip_name}  # or check the zip as it is",
+        "```",
+        "",
+        "## Tables (CSV)",
+        "",
+        "UTF-8 CSV, one file per table, described by `datapackage.json` and the Table Schemas "
+        "in `schemas/` ([data dictionary](dictionary.md)).",
+        "",
+    ]
+    rows = []
+    for resource in package.resources.values():
+        path = resource.relpath
+        content = files.get(path, resource.path.read_bytes())
+        link = f"[{code(path)}]({url(raw + path)})" if raw else code(path)
+        rows.append(
+            [
+                f"[{code(resource.name)}](dictionary.md#{resource.name})",
+                link,
+                str(len(data.rows[resource.name])),
+                _size(len(content)),
+                f'<code class="syriatl-hash">{sha256(content)}</code>',
+            ]
+        )
+    out += [table(["Table", "File", "Rows", "Size", "SHA-256"], rows), ""]
+    for prefix, title, what in EXPORT_KINDS:
+        inside = sorted(name for name in files if name.startswith(prefix))
+        if not inside:
+            continue
+        out += [f"## {title}", "", f"In the release zip, under {code(prefix)}: {what}.", ""]
+        rows = [
+            [
+                code(name),
+                _size(len(files[name])),
+                f'<code class="syriatl-hash">{sha256(files[name])}</code>',
+            ]
+            for name in inside
+        ]
+        out += [table(["File", "Size", "SHA-256"], rows), ""]
+    described = {"datapackage.json", "CITATION.cff", "LICENSE-DATA", "README.md", "SHA256SUMS"}
+    others = [name for name in sorted(files) if name in described or name.startswith("schemas/")]
+    if not files:
+        out += ["## Citation", "", render_cite_short(data, project_root)]
+        return "\n".join(out)
+    out += [
+        "## Descriptor, schemas, citation and licence",
+        "",
+        "In the release zip beside the tables (`SHA256SUMS` lists every other file; the "
+        "descriptor carries each table's size and hash):",
+        "",
+        table(
+            ["File", "Size", "SHA-256"],
+            [
+                [
+                    _same_file_link(package.root, raw, name, files[name]),
+                    _size(len(files[name])),
+                    f'<code class="syriatl-hash">{sha256(files[name])}</code>',
+                ]
+                for name in others
+            ],
+        ),
+        "",
+        "## Citation",
+        "",
+        render_cite_short(data, project_root),
+        "BibTeX and the `CITATION.cff` file: [How to cite](cite.md).",
+        "",
+    ]
+    return "\n".join(out)
 
 
 def render_readme_commands(project_root: Path) -> str:

@@ -345,3 +345,17 @@ def test_screenshots_of_three_days(server, watched, control):
             clip={**box, "x": box["x"] + scroll[0], "y": box["y"] + scroll[1]},
         )
     assert_clean(watched)
+
+
+def test_play_advances_the_day_and_pause_stops(server, watched):
+    page = open_map(watched, server)
+    play = page.locator("#syriatl-map-play")
+    play.click()
+    assert play.inner_text() == "Pause"
+    page.wait_for_function("document.getElementById('syriatl-map-day').value === '1'")
+    play.click()
+    assert play.inner_text() == "Play"
+    stopped = page.locator("#syriatl-map-day").input_value()
+    page.wait_for_timeout(1600)
+    assert page.locator("#syriatl-map-day").input_value() == stopped
+    assert_clean(watched)

@@ -222,7 +222,7 @@
         select(p.id, { focusPanel: true });
       }
     });
-    marker.on("click", function () { select(p.id, { focusPanel: false }); });
+    marker.on("click", function () { select(p.id, { click: true }); });
     markers[p.id] = marker;
   });
 
@@ -243,11 +243,11 @@
     var pill = el("span", { className: "syriatl-map__pill" });
     node.appendChild(pill);
     parts.forEach(function (s) {
+      // the short label is drawn by CSS from data-label; the marker's name says it in words
       pill.appendChild(el("span", {
         className: "syriatl-map__half",
         style: "background:" + s.colour + ";color:" + s.text,
-        "aria-hidden": "true",
-        text: s.label,
+        "data-label": s.label,
       }));
     });
     node.className = node.className.replace(/ ?syriatl-map__marker--\S+/g, "");
@@ -258,8 +258,10 @@
     node.dataset.state = r ? r.state : "unknown";
     node.dataset.holder = r && r.state !== "unknown" ? r.holder_id : "unknown";
     node.dataset.colour = parts[0].colour;
-    node.setAttribute("aria-label", p.name + ": " + describe(r) +
-      (changed ? ", changed hands this day" : "") + ". Show its history.");
+    // the name starts with the short labels drawn on the marker (label-in-name)
+    node.setAttribute("aria-label", parts.map(function (s) { return s.label; }).join(" ") +
+      " " + p.name + ": " + describe(r) + (changed ? ", changed hands this day" : "") +
+      ". Show its history.");
     node.removeAttribute("title");
     marker.setZIndexOffset(state.place === p.id ? 2000 : changed ? 1000 : 0);
   }
@@ -404,8 +406,9 @@
     if (options && options.pan && markers[placeId]) {
       map.setView(markers[placeId].getLatLng(), Math.max(map.getZoom(), 8));
     }
-    if (options && !options.focusPanel && window.matchMedia("(max-width: 59.9375em)").matches) {
-      panel.scrollIntoView({ block: "nearest" });
+    // on a narrow screen the panel is under the map: bring it up after a click or a tap
+    if (options && options.click && window.matchMedia("(max-width: 59.9375em)").matches) {
+      panel.firstChild.scrollIntoView({ block: "start" });
     }
   }
 
@@ -464,30 +467,26 @@
       var r = row(id, n);
       var basis = null;
       if (r && r.event_id && r.since === day) basis = timelineLink(r.event_id);
-      else if (r && r.source_id && (n === 0 || row(id, n - 1).source_id !== r.source_id)) {
-        basis = document.createTextNode(r.source_id);
+      else if (r && r.source_id && (n === 0 || (row(id, n - 1) || {}).source_id !== r.source_id)) {
+        var cited = DATA.sources[r.source_id];
+        basis = cited && cited.url
+          ? el("a", { href: cited.url, rel: "noopener" }, [r.source_id])
+          : document.createTextNode(r.source_id);
       }
-      var holder = !r || r.state === "unknown" ? side("unknown")
-        : side(r.holder_id);
+      var sides = !r || r.state === "unknown" ? [side("unknown")] : [side(r.holder_id)];
+      if (r && r.other_holder_id && (r.state === "shared" || r.state === "contested")) {
+        sides.push(side(r.other_holder_id));
+      }
       var cells = [
         el("td", {}, [shortDate(day)]),
-        el("td", {}, [
-          el("span", {
+        el("td", {}, sides.map(function (s) {
+          return el("abbr", {
             className: "syriatl-map__swatch",
-            style: "background:" + holder.colour + ";color:" + holder.text,
-            "aria-hidden": "true",
-            text: holder.label,
-          }),
-          r && r.other_holder_id && r.state !== "held" && r.state !== "unknown"
-            ? el("span", {
-              className: "syriatl-map__swatch",
-              style: "background:" + side(r.other_holder_id).colour + ";color:" +
-                side(r.other_holder_id).text,
-              "aria-hidden": "true",
-              text: side(r.other_holder_id).label,
-            }) : null,
-          " " + describe(r),
-        ]),
+            style: "background:" + s.colour + ";color:" + s.text,
+            title: s.name,
+            text: s.label,
+          });
+        }).concat([" " + (r ? r.state : "not in the table")])),
         el("td", {}, [basis]),
       ];
       tbody.appendChild(el("tr", {
@@ -566,10 +565,12 @@
     var wanted = readHash();
     if (wanted.day >= 0 || first) setDay(wanted.day >= 0 ? wanted.day : 0, { hash: false });
     if (wanted.place && wanted.place !== state.place) {
-      select(wanted.place, { focusPanel: false, pan: true });
+      select(wanted.place, { pan: true });
     } else if (!wanted.place && state.place && !first) {
       closePanel();
     }
+    // a link to a day or a place lands on the map, not on the words above it
+    if (wanted.day >= 0 || wanted.place) app.scrollIntoView({ block: "start" });
   }
 
   window.addEventListener("hashchange", function () { stop(); fromHash(false); });

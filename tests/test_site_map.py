@@ -359,3 +359,26 @@ def test_play_advances_the_day_and_pause_stops(server, watched):
     page.wait_for_timeout(1600)
     assert page.locator("#syriatl-map-day").input_value() == stopped
     assert_clean(watched)
+
+
+def test_hash_names_places_the_map_cannot_draw(server, watched, control, places):
+    """The timeline and the places index link every place here, drawn or not."""
+    located = set(places.dropna(subset=["latitude", "longitude"])["place_id"])
+    scope = set(control["place_id"])
+    names = places.set_index("place_id")["name"]
+    unlocated = sorted(scope - located)
+    outside = sorted(set(places["place_id"]) - scope)
+    page = open_map(watched, server)
+    for place_id, words in [(unlocated[:1], "no coordinates"), (outside[:1], "not in the control")]:
+        if not place_id:
+            continue
+        page.evaluate(f"location.hash = '#place={place_id[0]}'")
+        heading = page.locator("#syriatl-map-panel h2")
+        heading.wait_for()
+        page.wait_for_function(
+            "name => document.querySelector('#syriatl-map-panel h2').textContent === name",
+            arg=names[place_id[0]],
+        )
+        assert words in page.locator("#syriatl-map-panel").inner_text()
+        assert page.locator(f'#syriatl-map-panel a[href="../places/#{place_id[0]}"]').count() == 1
+    assert_clean(watched)

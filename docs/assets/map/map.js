@@ -30,6 +30,7 @@
   var panel = document.getElementById("syriatl-map-panel");
   var changedBox = document.getElementById("syriatl-map-changed");
   var legendBox = document.getElementById("syriatl-map-legend");
+  var introduction = panel.innerHTML; // what the panel says while no place is chosen
 
   var state = { day: 0, place: null, timer: null };
 
@@ -419,8 +420,8 @@
       drawMarker(PLACES[previous]);
       markers[previous].getElement().focus();
     }
-    panel.innerHTML = "";
-    panel.appendChild(el("p", {}, ["No place chosen."]));
+    panel.innerHTML = introduction;
+    panel.removeAttribute("aria-labelledby");
     placeLabels();
     writeHash();
   }

@@ -214,6 +214,9 @@ def _app_html(document: dict) -> str:
             '<section id="syriatl-map-panel" class="syriatl-map__panel" aria-label="Place">',
             "<p>Choose a place on the map (click it, or Tab to it and press Enter) to see who held "
             "it each day and the events and sources behind every change.</p>",
+            "<p>Each place is drawn with the colour and the short label of its holder (see the "
+            "sides under the map). Two colours: shared by two sides. A dashed ring: contested. "
+            "Grey “?”: holder unknown. A thick black ring: it changed hands that day.</p>",
             "</section>",
             "</div>",
             '<div id="syriatl-map-changed" class="syriatl-map__changed"></div>',

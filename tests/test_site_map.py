@@ -264,6 +264,12 @@ def test_enter_opens_the_history(server, watched, changed_towns):
     page.locator(".syriatl-map__close").click()
     assert page.evaluate("document.activeElement.dataset.place") == town["id"]
     assert "place=" not in page.evaluate("location.hash")
+    # Space opens it too, and Escape in the panel closes it
+    page.keyboard.press("Space")
+    check_panel(page, town)
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.dataset.place") == town["id"]
+    assert page.locator("#syriatl-map-panel h2").count() == 0
     assert_clean(watched)
 
 

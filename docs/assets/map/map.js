@@ -559,6 +559,10 @@
     }, PLAY_MS);
   });
 
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && state.place) { e.preventDefault(); closePanel(); }
+  });
+
   map.on("zoomend moveend", placeLabels);
   window.addEventListener("resize", function () { map.invalidateSize(); placeLabels(); });
 

@@ -212,8 +212,9 @@ def _app_html(document: dict) -> str:
             'aria-label="Map of Syria: each place in the control scope, coloured by its holder on '
             'the chosen day; press Tab to reach the places"></div>',
             '<section id="syriatl-map-panel" class="syriatl-map__panel" aria-label="Place">',
-            "<p>Choose a place on the map (click it, or Tab to it and press Enter) to see who held "
-            "it each day and the events and sources behind every change.</p>",
+            "<p>Choose a place on the map (click it, or Tab to it and press Enter or Space) to "
+            "see who held it each day and the events and sources behind every change; Escape "
+            "closes it.</p>",
             "<p>Each place is drawn with the colour and the short label of its holder (see the "
             "sides under the map). Two colours: shared by two sides. A dashed ring: contested. "
             "Grey “?”: holder unknown. A thick black ring: it changed hands that day.</p>",

@@ -353,6 +353,16 @@ def test_screenshots_of_three_days(server, watched, control):
     assert_clean(watched)
 
 
+def test_keyboard_can_skip_the_markers(server, watched):
+    page = open_map(watched, server)
+    page.locator("#syriatl-map-play").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "syriatl-map-skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "syriatl-map-changed-heading"
+    assert_clean(watched)
+
+
 def test_play_advances_the_day_and_pause_stops(server, watched):
     page = open_map(watched, server)
     play = page.locator("#syriatl-map-play")

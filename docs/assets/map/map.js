@@ -578,6 +578,18 @@
     if (wanted.day >= 0 || wanted.place) app.scrollIntoView({ block: "start" });
   }
 
-  window.addEventListener("hashchange", function () { stop(); fromHash(false); });
+  // past the markers (one Tab stop each) to what changed that day, for keyboard users
+  document.getElementById("syriatl-map-skip").addEventListener("click", function () {
+    var heading = document.getElementById("syriatl-map-changed-heading");
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  });
+
+  window.addEventListener("hashchange", function () {
+    var wanted = readHash();
+    if (wanted.day < 0 && !wanted.place) return; // an anchor of the page, not a map link
+    stop();
+    fromHash(false);
+  });
   fromHash(true);
 })();

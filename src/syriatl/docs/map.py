@@ -206,6 +206,8 @@ def _app_html(document: dict) -> str:
             '<output id="syriatl-map-date" for="syriatl-map-day">'
             f"{attr(long_date(first))}</output>",
             '<button type="button" id="syriatl-map-play" class="md-button">Play</button>',
+            '<button type="button" id="syriatl-map-skip" class="syriatl-map__skip">'
+            "Skip the places on the map</button>",
             "</div>",
             '<div class="syriatl-map__body">',
             '<div id="syriatl-map-canvas" class="syriatl-map__canvas" role="region" '

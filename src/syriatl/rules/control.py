@@ -10,17 +10,12 @@ from syriatl.grouping import Tables
 from syriatl.report import Problem
 from syriatl.rules.places import populations
 from syriatl.rules.registry import problems_at, rule
-from syriatl.rules.sources import publisher_counts
 
 if TYPE_CHECKING:
     from syriatl.package import Package
 
 
 CONTROL_SCOPE_POPULATION = 15_000
-
-
-# a change of control of a town this large needs two independent publishers
-CHANGE_SOURCING_POPULATION = 20_000
 
 
 # what the control history (syriatl.history.changes) reads
@@ -83,42 +78,6 @@ def control_scope(tables: Tables, package: Package) -> Iterator[Problem]:
             "in the control scope, but control_baseline has no row for it"
         ),
         places,
-    )
-
-
-@rule(
-    "control-change-publishers",
-    **HISTORY_NEEDS,
-    event_sources=("event_id", "source_id"),
-    sources=("source_id", "publisher"),
-    places=("place_id", "geonames_id"),
-)
-def control_change_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
-    """Every change of control of a town of 20,000 people or more (by GeoNames) has sources from
-    two or more independent publishers.
-    """
-    import pandas as pd
-
-    from syriatl.history import changes
-
-    places = tables["places"]
-    people = dict(zip(places["place_id"].astype(str), populations(places), strict=False))
-    events = tables["events"]
-    changed = changes(tables)
-    large = changed["place_id"].astype(str).map(people).fillna(0) >= CHANGE_SOURCING_POPULATION
-    watched = events["event_id"].isin(changed.loc[large, "event_id"].astype("string"))
-    counts = pd.Series(publisher_counts(tables, watched.to_numpy(dtype=bool)), index=events.index)
-    yield from problems_at(
-        "events",
-        watched & (counts < 2),
-        "event_id",
-        "control-change-publishers",
-        lambda row: (
-            f"event {row.event_id} changes the control of {row.place_id} "
-            f"({int(people.get(str(row.place_id), 0)):,} people) but its sources come from "
-            f"{int(counts[row.name])} publisher(s); a town of 20,000+ needs two"
-        ),
-        events,
     )
 
 

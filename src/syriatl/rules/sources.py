@@ -176,21 +176,22 @@ def disputed_noted(tables: Tables, package: Package) -> Iterator[Problem]:
 
 @rule(
     "event-supported",
-    events=("event_id", "place_id", "fatalities"),
+    events=("event_id", "date_precision", "place_id", "fatalities"),
     event_sources=("event_id", "supports"),
     event_actors=("event_id",),
 )
 def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
-    """Every event has, among its sources, one that states its date, one its place (if it has
-    one), one its actors (if it names any), one its outcome, and one its figures (if it has
-    any), as event_sources.supports records.
+    """Every event has, among its sources, one that states its day (unless it is dated to a
+    span: no page gives the day), one its place (if it has one), one its actors (if it names
+    any), one its outcome, and one its figures (if it has any), as event_sources.supports
+    records.
     """
     import pandas as pd
 
     events = tables["events"]
     words = tables["event_sources"]["supports"].astype("string").fillna("").str.split()
     needed = {
-        "date": pd.Series(True, index=events.index),
+        "date": events["date_precision"] == "day",
         "place": events["place_id"].notna(),
         "actors": pd.Series(
             tables.named("event_actors", "event_id", "events", "event_id"), index=events.index

@@ -757,7 +757,11 @@ def render_downloads(data: Data, project_root: Path) -> str:
         bundle, files = release_files(data)
     except ReleaseError as exc:  # an edited copy without its citation, say: document the CSVs
         bundle, files = None, {}
-        about_zip = f"No release zip can be built from this copy of the package: {md(exc)}"
+        reason = str(exc).split(":\n")[0]  # the first line; `syriatl validate` gives the rest
+        about_zip = (
+            f"No release zip can be built from this copy of the package: {md(reason)}; "
+            "`syriatl validate` lists every problem."
+        )
     else:
         about_zip = (
             f"{zip_link}, {_size(bundle.bytes)}, SHA-256 {code(bundle.sha256)} (the zip this "

@@ -11,8 +11,8 @@ certainty, fatalities, notes, actors and sources) and varies what a rule allows 
 - its place is a synthetic copy of the real event's place (same parent, type and coordinates,
   its own ID and name, no GeoNames ID), each copy the place of up to ten events, so places
   grow with events and every copy is used;
-- no two events share day, place, type and actors (the likely-duplicate rule), and all the
-  captures of a copied place gain it for the same actors (the control-history rule);
+- no two events share day, place, type and actors, and a copied place is captured at most
+  once (the likely-duplicate and control-history rules);
 - its title gets " (synthetic N)" (within the 160-character limit);
 - its sources are the real event's sources or synthetic copies of them (same publisher, same
   publication date, a URL of its own), so confirmed events keep two independent publishers.
@@ -192,8 +192,9 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
     def fits(place: str, key: tuple, capture: bool, gainers: str) -> bool:
         if placed[place] >= EVENTS_PER_PLACE or key in seen:
             return False
-        # all captures of a place gain it for the same actors, so its history stays coherent
-        return not capture or held_by.get(place, gainers) == gainers
+        # a copy is captured at most once: a second capture by the same side would be a
+        # re-announcement (the likely-duplicate rule), by another a break in its history
+        return not capture or place not in held_by
 
     seen = {
         (row[E["date"]], row[E["place_id"]], row[E["event_type"]], actor_set[row[E["event_id"]]])

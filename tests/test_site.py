@@ -200,7 +200,15 @@ def test_built_pages_follow_the_data(tmp_path, built_site):
     write_rows(
         package,
         "event_sources",
-        [*sources, {"event_id": "E999999", "source_id": cited["source_id"], "note": ""}],
+        [
+            *sources,
+            {
+                "event_id": "E999999",
+                "source_id": cited["source_id"],
+                "supports": "date place actors outcome",
+                "note": "",
+            },
+        ],
     )
     report = syriatl.validate(package)
     assert report.valid, str(report.problems[:3])

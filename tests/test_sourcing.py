@@ -118,9 +118,10 @@ def test_a_capture_announced_twice_is_a_likely_duplicate(package):
     write_rows(package, "events", events)
     found = assert_reported(package, "likely-duplicate", "events", len(events) + 1, "event_id")
     assert first["event_id"] in found.message and "already held" in found.message
+    marked = read_rows(package, "distinct_events")
     write_rows(
         package,
         "distinct_events",
-        [{"event_id": first["event_id"], "other_event_id": "E999999", "reason": "test"}],
+        [*marked, {"event_id": first["event_id"], "other_event_id": "E999999", "reason": "test"}],
     )
     assert not [p for p in syriatl.validate(package).problems if p.rule == "likely-duplicate"]

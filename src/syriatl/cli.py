@@ -1,4 +1,4 @@
-"""The ``syriatl`` command line: validate a package, summarise it."""
+"""The ``syriatl`` command line: validate a package, summarise it, draw its figures."""
 
 from __future__ import annotations
 
@@ -61,11 +61,12 @@ def _cite(args: argparse.Namespace) -> int:
 
 
 def _release(args: argparse.Namespace) -> int:
+    from syriatl.figures import FigureError
     from syriatl.release import PackageError, ReleaseError, build_release
 
     try:
         bundle = build_release(args.out, args.path)
-    except (PackageError, ReleaseError, OSError, ImportError) as exc:
+    except (PackageError, ReleaseError, OSError, ImportError, FigureError) as exc:
         print(f"no release written: {exc}", file=sys.stderr)
         return 1
     print(f"{bundle.path}\n{bundle.bytes} bytes\nsha256 {bundle.sha256}")
@@ -134,6 +135,31 @@ def _derive(args: argparse.Namespace) -> int:
     verb = ("would rewrite" if args.check else "rewrote") if changed else "unchanged:"
     print(f"{verb} {written}")
     return 1 if changed and args.check else 0
+
+
+def _figure(args: argparse.Namespace) -> int:
+    from syriatl.figures import DPI, FigureError, png_size, write_control_figures
+    from syriatl.history import ControlQueryError
+    from syriatl.package import PackageError
+
+    days = [day for day in args.days.split(",") if day.strip()] if args.days else None
+    try:
+        written = write_control_figures(args.out, args.path, days)
+    except (ControlQueryError, FigureError) as exc:
+        print(f"syriatl figure: {exc}", file=sys.stderr)
+        return 2
+    except (PackageError, OSError, ValueError, KeyError) as exc:
+        print(f"cannot read the package: {exc}; run `syriatl validate` first", file=sys.stderr)
+        return 1
+    for path in written:
+        if path.suffix == ".png":
+            width, height, _ = png_size(path.read_bytes())
+            print(
+                f"{path}  {width}x{height} px, {width / DPI:.2f}x{height / DPI:.2f} in at {DPI} ppi"
+            )
+        else:
+            print(path)
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -207,6 +233,22 @@ def parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="change nothing; exit 1 if the table would change"
     )
     derived.set_defaults(run=_derive)
+
+    figure = commands.add_parser(
+        "figure",
+        help="draw static figures (SVG, and PNG at 300 ppi) for papers and teaching",
+        description="control: maps of Syria with every located place in scope coloured by its "
+        "holder, one panel per day, and the front on a few days, larger (needs syriatl[figures])",
+    )
+    figure.add_argument("kind", choices=["control"])
+    figure.add_argument("--out", required=True, help="folder to write the figures into")
+    figure.add_argument(
+        "--days",
+        help="the front figure's days, comma-separated YYYY-MM-DD "
+        "(default: 2024-11-26,2024-11-30,2024-12-05,2024-12-08)",
+    )
+    figure.add_argument("--path", help="package folder or zip (default: the shipped package)")
+    figure.set_defaults(run=_figure)
 
     compare = commands.add_parser(
         "diff", help="rows added, removed and changed between two versions (folders or zips)"

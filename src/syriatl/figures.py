@@ -252,7 +252,11 @@ def _panel(alt, data: ControlData, day: dt.date, size: float, point: float):
     held = data.points[data.points["day"] == day.isoformat()]
     sides = list(data.sides)
     places = (
-        alt.Chart(held[["longitude", "latitude", "holder", "state", "description", "place_id"]])
+        alt.Chart(
+            alt.Data(
+                values=_plain(held[["longitude", "latitude", "holder", "state", "description"]])
+            )
+        )
         .mark_point(filled=True, size=point, stroke="#212121", strokeWidth=0.4, opacity=1)
         .encode(
             longitude="longitude:Q",
@@ -280,6 +284,14 @@ def _panel(alt, data: ControlData, day: dt.date, size: float, point: float):
     return alt.layer(neighbours, provinces, country, places, projection=projection).properties(
         title=alt.TitleParams(f"{day.day} {day:%b %Y}", fontSize=11, anchor="middle")
     )
+
+
+def _plain(frame) -> list[dict]:
+    """Rows as plain Python values (Altair's own DataFrame handling varies with pandas)."""
+    return [
+        {key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def _title(data: ControlData, text: str) -> dict:

@@ -83,7 +83,6 @@ def stacked_bars(
     """Stacked bars of counts per day and key (stacked and listed in the order of ``keys``),
     with each day's total above its bar."""
     import altair as alt
-    import pandas as pd
 
     from syriatl.figures import INK
 
@@ -94,18 +93,15 @@ def stacked_bars(
         for key, n in counts.get(day, Counter()).items()
         if n and key in rank
     ]
-    totals = pd.DataFrame(
-        [
-            {"day": short_date(day), "total": sum(counts.get(day, Counter()).values())}
-            for day in days
-        ]
-    )
+    totals = [
+        {"day": short_date(day), "total": sum(counts.get(day, Counter()).values())} for day in days
+    ]
     shown = [key for key in keys if any(counts.get(day, Counter()).get(key) for day in days)]
     x = alt.X(
         "day:O", sort=[short_date(day) for day in days], title=None, axis=alt.Axis(labelAngle=0)
     )
     bars = (
-        alt.Chart(pd.DataFrame(rows, columns=["day", "series", "count", "rank"]))
+        alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
             x=x,
@@ -122,7 +118,7 @@ def stacked_bars(
         )
     )
     above = (
-        alt.Chart(totals[totals["total"] > 0])
+        alt.Chart(alt.Data(values=[t for t in totals if t["total"]]))
         .mark_text(baseline="bottom", dy=-3, color=INK, fontSize=11)
         .encode(x=x, y="total:Q", text="total:Q")
     )
@@ -419,7 +415,6 @@ def _changes_section(data: Data, days: list[date]) -> list[str]:
 
 def _fatalities_section(data: Data, days: list[date]) -> list[str]:
     import altair as alt
-    import pandas as pd
 
     from syriatl.figures import INK
 
@@ -438,16 +433,14 @@ def _fatalities_section(data: Data, days: list[date]) -> list[str]:
     if not reported:
         return head
     types = data.codes("event_types")
-    frame = pd.DataFrame(
-        [
-            {
-                "day": short_date(e["date"]),
-                "deaths": e["fatalities"],
-                "type": types.get(e["event_type"], {}).get("label", e["event_type"]),
-            }
-            for e in reported
-        ]
-    )
+    frame = [
+        {
+            "day": short_date(e["date"]),
+            "deaths": int(e["fatalities"]),
+            "type": types.get(e["event_type"], {}).get("label", e["event_type"]),
+        }
+        for e in reported
+    ]
     x = alt.X(
         "day:O",
         sort=[short_date(day) for day in days],
@@ -455,9 +448,9 @@ def _fatalities_section(data: Data, days: list[date]) -> list[str]:
         scale=alt.Scale(domain=[short_date(day) for day in days]),
         axis=alt.Axis(labelAngle=0),
     )
-    kinds = sorted(frame["type"].unique())
+    kinds = sorted({row["type"] for row in frame})
     dots = (
-        alt.Chart(frame)
+        alt.Chart(alt.Data(values=frame))
         .mark_point(filled=True, size=70, opacity=0.85, stroke=INK, strokeWidth=0.5)
         .encode(
             x=x,
@@ -472,7 +465,7 @@ def _fatalities_section(data: Data, days: list[date]) -> list[str]:
         )
     )
     values = (
-        alt.Chart(frame)
+        alt.Chart(alt.Data(values=frame))
         .mark_text(align="left", dx=7, color=INK, fontSize=11)
         .encode(x=x, y="deaths:Q", text="deaths:Q")
     )
@@ -505,14 +498,13 @@ def _fatalities_section(data: Data, days: list[date]) -> list[str]:
 
 def _sources_section(data: Data) -> list[str]:
     import altair as alt
-    import pandas as pd
 
     from syriatl.figures import INK
 
     counts = publishers_per_event(data)
     top = max(counts, default=0)
     values = list(range(min(counts, default=0), top + 1))
-    frame = pd.DataFrame([{"publishers": str(n), "events": counts.get(n, 0)} for n in values])
+    frame = [{"publishers": str(n), "events": counts.get(n, 0)} for n in values]
     x = alt.X(
         "publishers:O",
         sort=[str(n) for n in values],
@@ -520,10 +512,12 @@ def _sources_section(data: Data) -> list[str]:
         axis=alt.Axis(labelAngle=0),
     )
     bars = (
-        alt.Chart(frame).mark_bar(color=PALETTE[0]).encode(x=x, y=alt.Y("events:Q", title="Events"))
+        alt.Chart(alt.Data(values=frame))
+        .mark_bar(color=PALETTE[0])
+        .encode(x=x, y=alt.Y("events:Q", title="Events"))
     )
     above = (
-        alt.Chart(frame[frame["events"] > 0])
+        alt.Chart(alt.Data(values=[r for r in frame if r["events"]]))
         .mark_text(baseline="bottom", dy=-3, color=INK, fontSize=11)
         .encode(x=x, y="events:Q", text="events:Q")
     )

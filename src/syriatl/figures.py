@@ -99,13 +99,14 @@ def to_png(chart) -> bytes:
 
 _ROOT = re.compile(r"<svg\b[^>]*>")
 _ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
 def labelled_svg(
     svg: str, title: str, description: str, *, prefix: str = "", inline: bool = False
 ) -> str:
     """``svg`` with an accessible name: ``role="img"``, ``aria-label``, ``<title>`` and
-    ``<desc>``. With ``prefix``, its IDs are made unique on a page of several charts; with
+    ``<desc>``. Its IDs are renumbered (and start with ``prefix``, unique on a page); with
     ``inline``, it scales to its container and its inner ARIA (Vega's roles and labels, which
     a picture's children do not need) goes, so the page reads as one image per chart."""
     from html import escape
@@ -114,11 +115,10 @@ def labelled_svg(
     if root is None:
         raise ValueError("not an SVG document")
     head, body = svg[: root.end()], svg[root.end() :]
-    if prefix:
-        for name in set(_ID.findall(body)):
-            body = body.replace(f'id="{name}"', f'id="{prefix}-{name}"')
-            body = body.replace(f"url(#{name})", f"url(#{prefix}-{name})")
-            body = body.replace(f'href="#{name}"', f'href="#{prefix}-{name}"')
+    # Vega numbers clip paths with a counter that runs on through a process: renumber the
+    # IDs in order, so that the same figure gives the same bytes, and prefix them
+    names = {name: f"{prefix or 'svg'}-{n}" for n, name in enumerate(_ID.findall(body), 1)}
+    body = _REFERENCE.sub(lambda m: m[1] + names.get(m[2], m[2]), body)
     if inline:
         body = re.sub(r'\s(?:role|aria-roledescription|aria-label)="[^"]*"', "", body)
         width = re.search(r'\bwidth="([0-9.]+)"', head)

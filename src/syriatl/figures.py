@@ -143,6 +143,7 @@ class ControlData:
     days: list[dt.date]  # the days of the daily control table
     points: pd.DataFrame  # one row per located place in scope per day
     sides: dict[str, tuple[str, str, str]]  # side -> (legend label, colour, short label)
+    capitals: list[dict]  # governorate capitals in scope, for orientation: name, lon, lat
 
 
 def control_data(path: str | Path | None = None) -> ControlData:
@@ -196,7 +197,18 @@ def control_data(path: str | Path | None = None) -> ControlData:
     order = [s for s in order if s != "unknown"] + [s for s in order if s == "unknown"]
     days = sorted(dt.date.fromisoformat(day) for day in points["day"].unique())
     sides = {s: (labels[s], styles[s].colour, styles[s].label) for s in order}
-    return ControlData(package.version, days, points, sides)
+    # a governorate's capital is the place named as it is (aleppo for aleppo-governorate)
+    syrian = places[(places["place_type"] == "governorate") & (places["country"] == "SY")]
+    capitals = [
+        {
+            "name": str(places.loc[c, "name"]),
+            "longitude": float(places.loc[c, "longitude"]),
+            "latitude": float(places.loc[c, "latitude"]),
+        }
+        for c in sorted(g.removesuffix("-governorate") for g in syrian.index)
+        if c in places.index and located[c] and c in set(points["place_id"])
+    ]
+    return ControlData(package.version, days, points, sides, capitals)
 
 
 def _syria_extent(margin: float = 0.2) -> dict:
@@ -221,7 +233,7 @@ def _syria_extent(margin: float = 0.2) -> dict:
     }
 
 
-def _panel(alt, data: ControlData, day: dt.date, size: float, point: float):
+def _panel(alt, data: ControlData, day: dt.date, size: float, point: float, names: bool = False):
     """One map: the neighbours, Syria and its governorates, and every located place in scope
     coloured by its holder at the end of ``day``."""
     from syriatl import boundaries
@@ -281,7 +293,18 @@ def _panel(alt, data: ControlData, day: dt.date, size: float, point: float):
             description="description:N",
         )
     )
-    return alt.layer(neighbours, provinces, country, places, projection=projection).properties(
+    layers = [neighbours, provinces, country]
+    if names:  # the governorate capitals, in dark text on a white halo, under the markers
+        text = alt.Chart(alt.Data(values=data.capitals)).encode(
+            longitude="longitude:Q", latitude="latitude:Q", text="name:N"
+        )
+        style = {"align": "left", "dx": 6, "dy": -5, "fontSize": 10}
+        layers += [
+            text.mark_text(**style, stroke="#ffffff", strokeWidth=3, color="#ffffff"),
+            text.mark_text(**style, color=INK),
+        ]
+    layers.append(places)
+    return alt.layer(*layers, projection=projection).properties(
         title=alt.TitleParams(f"{day.day} {day:%b %Y}", fontSize=11, anchor="middle")
     )
 
@@ -324,7 +347,7 @@ def small_multiples(data: ControlData, columns: int = 5):
 def front(data: ControlData, days: list[dt.date], columns: int = 2):
     """The front on a few days, each map larger."""
     alt, _ = libraries()
-    panels = [_panel(alt, data, day, 330, 40) for day in days]
+    panels = [_panel(alt, data, day, 330, 40, names=True) for day in days]
     named = ", ".join(f"{day.day} {day:%b}" for day in days)
     return alt.concat(*panels, columns=columns, spacing=12).properties(
         title=_title(data, f"The front on {named} {days[-1]:%Y}")

@@ -13,7 +13,14 @@ from conftest import ROOT
 
 import syriatl
 from syriatl.cli import main
-from syriatl.figures import CSS_PX_PER_INCH, DPI, control_figures, png_size, to_svg
+from syriatl.figures import (
+    CSS_PX_PER_INCH,
+    DPI,
+    control_data,
+    control_figures,
+    png_size,
+    to_svg,
+)
 from syriatl.styles import side_styles
 
 FIGURES = ("control-by-day", "control-front")
@@ -185,3 +192,6 @@ def test_release_bundle_holds_the_figures(written, tmp_path):
                 # the same figure as the command draws
                 assert data == (written / f"{name}.{suffix}").read_bytes(), path
         assert "figures/" in archive.read(f"{folder}/README.md").decode()
+    # and a release zip is a package the figures read, as the other commands do
+    from_zip = control_data(bundle.path)
+    assert from_zip.points.equals(control_data(ROOT).points)

@@ -39,8 +39,10 @@ CONFIG = {
         "titleColor": INK,
         "domainColor": "#616161",
         "tickColor": "#616161",
+        "labelFontSize": 11,
+        "titleFontSize": 12,
     },
-    "legend": {"labelColor": INK, "titleColor": INK},
+    "legend": {"labelColor": INK, "titleColor": INK, "labelFontSize": 12, "titleFontSize": 12},
     "header": {"labelColor": INK, "titleColor": INK},
     "view": {"stroke": None},
 }
@@ -354,6 +356,15 @@ def front(data: ControlData, days: list[dt.date], columns: int = 2):
     )
 
 
+def default_front_days(days: list[dt.date]) -> list[dt.date]:
+    """:data:`DEFAULT_FRONT_DAYS` (the eve, the fall of Aleppo, of Hama, of Damascus), or for
+    a package whose coverage lacks them, its first and last days and two between."""
+    wanted = [dt.date.fromisoformat(day) for day in DEFAULT_FRONT_DAYS]
+    if all(day in days for day in wanted):
+        return wanted
+    return sorted({days[round(n * (len(days) - 1) / 3)] for n in range(4)})
+
+
 @dataclass(frozen=True)
 class Figure:
     name: str
@@ -369,7 +380,10 @@ def control_figures(path: str | Path | None = None, days: list[str] | None = Non
     from syriatl.history import parse_day
 
     data = control_data(path)
-    chosen = sorted({parse_day(day.strip(), data.days) for day in (days or DEFAULT_FRONT_DAYS)})
+    if days:
+        chosen = sorted({parse_day(day.strip(), data.days) for day in days})
+    else:
+        chosen = default_front_days(data.days)
     first, last = data.days[0], data.days[-1]
     return [
         Figure(

@@ -164,6 +164,7 @@ def _figure(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from syriatl import __version__
+    from syriatl.figures import DEFAULT_FRONT_DAYS
 
     main = argparse.ArgumentParser(
         prog="syriatl",
@@ -245,7 +246,7 @@ def parser() -> argparse.ArgumentParser:
     figure.add_argument(
         "--days",
         help="the front figure's days, comma-separated YYYY-MM-DD "
-        "(default: 2024-11-26,2024-11-30,2024-12-05,2024-12-08)",
+        f"(default: {','.join(DEFAULT_FRONT_DAYS)})",
     )
     figure.add_argument("--path", help="package folder or zip (default: the shipped package)")
     figure.set_defaults(run=_figure)

@@ -3,8 +3,8 @@
 ``syriatl-data-X.Y.Z.zip`` holds one folder with the descriptor (each resource with its
 ``bytes`` and ``hash``), the CSVs, the Table Schemas, Parquet, GeoJSON and SQLite exports, the
 citation, the licence, the figures of ``syriatl figure control`` (SVG and PNG), a short README
-and a ``SHA256SUMS`` list. Entries are sorted and stamped
-with a fixed time, so the same tree always gives the same zip.
+and a ``SHA256SUMS`` list. Entries are sorted and stamped with a fixed time, so the same tree
+always gives the same zip.
 """
 
 from __future__ import annotations

@@ -423,11 +423,17 @@ def _fatalities_section(data: Data, days: list[date]) -> list[str]:
     head = [
         "## Fatalities, where reported {#fatalities}",
         "",
-        f"The `fatalities` column holds one whole number per event, the deaths a source "
-        f"reported for that event alone, as reported; an empty cell means not reported, not "
-        f"zero. {plural(len(reported), 'event')} of {events} give a figure; no event gives a "
-        "range. Each dot is one event's figure: figures of different events can overlap and "
-        "are not a death toll.",
+        f"The `fatalities` column holds the deaths a source reported for that event alone, as "
+        f"reported; an empty cell means not reported, not zero. {plural(len(reported), 'event')} "
+        f"of {events} give a figure. "
+        + (
+            "The column is typed integer, so each figure is a single number: no event gives a "
+            "range. "
+            if _field_type(data, "events", "fatalities") == "integer"
+            else ""
+        )
+        + "Each dot is one event's figure: figures of different events can overlap and are "
+        "not a death toll.",
         "",
     ]
     if not reported:
@@ -494,6 +500,11 @@ def _fatalities_section(data: Data, days: list[date]) -> list[str]:
         "",
         *_numbers(["Day", "Events with a figure", "Figures as reported (event)"], rows),
     ]
+
+
+def _field_type(data: Data, table: str, name: str) -> str | None:
+    fields = data.package.resources[table].fields
+    return next((f.get("type") for f in fields if f.get("name") == name), None)
 
 
 def _sources_section(data: Data) -> list[str]:

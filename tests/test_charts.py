@@ -235,3 +235,22 @@ def test_sources_per_event(page, tables):
     shown = {int(n): int(count) for n, count in rows}
     assert {n: c for n, c in shown.items() if c} == dict(expected)
     assert sum(shown.values()) == len(tables["events"])
+
+
+# -- in the browser ----------------------------------------------------------------------------
+
+
+def test_each_chart_is_one_named_image_in_the_browser(server, watched):
+    page = watched.page
+    response = page.goto(server + "generated/charts/", wait_until="load")
+    assert response is not None and response.ok
+    charts = page.locator(".syriatl-figure > svg")
+    assert charts.count() == len(SECTIONS)
+    for n in range(charts.count()):
+        chart = charts.nth(n)
+        name = chart.get_attribute("aria-label")
+        assert page.get_by_role("img", name=name, exact=True).count() == 1
+        box = chart.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 150  # drawn, and not overflowing
+        assert box["x"] + box["width"] <= 1280
+    assert watched.errors == [] and watched.foreign == []

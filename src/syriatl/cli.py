@@ -1,4 +1,4 @@
-"""The ``syriatl`` command line: validate a package, summarise it."""
+"""The ``syriatl`` command line: validate a package, summarise it, draw its figures."""
 
 from __future__ import annotations
 
@@ -106,8 +106,24 @@ def _derive(args: argparse.Namespace) -> int:
     return 1 if changed and args.check else 0
 
 
+def _figure(args: argparse.Namespace) -> int:
+    from syriatl.figures import DPI, png_size, write_control_figures
+
+    days = [day for day in args.days.split(",") if day.strip()] if args.days else None
+    for path in write_control_figures(args.out, args.path, days):
+        if path.suffix == ".png":
+            width, height, _ = png_size(path.read_bytes())
+            print(
+                f"{path}  {width}x{height} px, {width / DPI:.2f}x{height / DPI:.2f} in at {DPI} ppi"
+            )
+        else:
+            print(path)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     from syriatl import __version__
+    from syriatl.figures import DEFAULT_FRONT_DAYS
 
     main = argparse.ArgumentParser(
         prog="syriatl",
@@ -177,6 +193,22 @@ def parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="change nothing; exit 1 if the table would change"
     )
     derived.set_defaults(run=_derive)
+
+    figure = commands.add_parser(
+        "figure",
+        help="draw static figures (SVG, and PNG at 300 ppi) for papers and teaching",
+        description="control: maps of Syria with every located place in scope coloured by its "
+        "holder, one panel per day, and the front on a few days, larger (needs syriatl[figures])",
+    )
+    figure.add_argument("kind", choices=["control"])
+    figure.add_argument("--out", required=True, help="folder to write the figures into")
+    figure.add_argument(
+        "--days",
+        help="the front figure's days, comma-separated YYYY-MM-DD "
+        f"(default: {','.join(DEFAULT_FRONT_DAYS)})",
+    )
+    figure.add_argument("--path", help="package folder or zip (default: the shipped package)")
+    figure.set_defaults(run=_figure)
 
     compare = commands.add_parser(
         "diff", help="rows added, removed and changed between two versions (folders or zips)"

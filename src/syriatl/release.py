@@ -2,8 +2,9 @@
 
 ``syriatl-data-X.Y.Z.zip`` holds one folder with the descriptor (each resource with its
 ``bytes`` and ``hash``), the CSVs, the Table Schemas, Parquet, GeoJSON and SQLite exports, the
-citation, the licence, a short README and a ``SHA256SUMS`` list. Entries are sorted and stamped
-with a fixed time, so the same tree always gives the same zip.
+citation, the licence, the figures of ``syriatl figure control`` (SVG and PNG), a short README
+and a ``SHA256SUMS`` list. Entries are sorted and stamped with a fixed time, so the same tree
+always gives the same zip.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def readme(package: Package) -> str:
         "daily control of territory (a point per place per day) as points; `sqlite/` one\n"
         "database with its Datasette metadata (`datasette sqlite/syriatl.db -m\n"
         "sqlite/metadata.json`).\n"
+        "`figures/` holds maps of who held each place in scope, a panel per day and the front\n"
+        "on four days, as SVG and as PNG at 300 ppi (`syriatl figure control`).\n"
         "How to cite: `CITATION.cff`. Licence of the data: CC BY 4.0 (`LICENSE-DATA`).\n"
         "`SHA256SUMS` lists the checksum of every other file.\n\n"
         f"## Tables\n\n{tables}\n"
@@ -106,6 +109,7 @@ def bundle_files(package: Package) -> dict[str, bytes]:
     """Every file of the bundle, by its path inside the bundle folder."""
     from syriatl.database import write_sqlite
     from syriatl.exports import write_geojson, write_parquet
+    from syriatl.figures import write_control_figures
 
     files: dict[str, bytes] = {}
     for resource in package.resources.values():
@@ -127,6 +131,7 @@ def bundle_files(package: Package) -> dict[str, bytes]:
         exported = write_parquet(Path(tmp) / "parquet", package.root)
         exported += write_geojson(Path(tmp) / "geojson", package.root)
         exported += write_sqlite(Path(tmp) / "sqlite", package.root)
+        exported += write_control_figures(Path(tmp) / "figures", package.root)
         for path in exported:
             files[path.relative_to(tmp).as_posix()] = path.read_bytes()
     sums = "".join(f"{sha256(files[name])}  {name}\n" for name in sorted(files))

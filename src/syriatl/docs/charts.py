@@ -196,7 +196,8 @@ def reported_fatalities(data: Data) -> list[dict]:
 
 def publishers_per_event(data: Data) -> Counter:
     """How many events have each number of independent publishers (a source counts for its
-    original publisher when it republished one), as :func:`syriatl.rules.sources.publisher_counts`."""
+    original publisher when it republished one), as
+    :func:`syriatl.rules.sources.publisher_counts` counts them."""
     from syriatl.rules.sources import publisher_counts
 
     return Counter(int(n) for n in publisher_counts(data.frames))

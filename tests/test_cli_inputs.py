@@ -60,6 +60,13 @@ def cases(bad: dict[str, str], out: Path) -> dict[str, list[list[str]]]:
         ],
         "derive": [[p] for p in packages],
         "diff": [[p, p] for p in packages] + [[bad["empty"]]],
+        "figure": [["control", "--out", str(out), "--path", p] for p in packages]
+        + [
+            ["control", "--out", str(out), "--days", "2024-12-32"],
+            ["control", "--out", str(out), "--days", "2023-01-01"],
+            ["control", "--out", bad["file-as-folder"]],
+            ["map", "--out", str(out)],
+        ],
     }
 
 

@@ -15,19 +15,12 @@ import re
 from datetime import date
 
 from syriatl.docs.text import Data, attr, long_date, md, place_link, plural, short_date, table
+from syriatl.history import DAILY_COLUMNS
 
 # Where the generated page (generated/map/) finds the site's assets.
 ASSETS = "../../assets"
-# The columns of each day in ``control``, in order (the daily_control fields after place and day).
-CONTROL_COLUMNS = [
-    "holder_id",
-    "other_holder_id",
-    "state",
-    "since",
-    "event_id",
-    "source_id",
-    "certainty",
-]
+# The columns of each day in ``control``, in order: the daily_control fields after place and day.
+CONTROL_COLUMNS = DAILY_COLUMNS[2:]
 # Stand-in sizes for places without a GeoNames population, so that labels still have an order.
 TYPE_RANK = {"city": 50_000, "town": 5_000}
 _ARABIC = re.compile(r"[\u0600-\u06ff]")

@@ -35,18 +35,7 @@ SUPPORT_ASPECTS = {
 )
 def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every event has at least one actor in event_actors."""
-    import pandas as pd
-
-    events = tables["events"]
-    named = tables.named("event_actors", "event_id", "events", "event_id")
-    yield from problems_at(
-        "events",
-        pd.Series(~named, index=events.index),
-        "event_id",
-        "event-has-actor",
-        lambda row: f"event {row.event_id} has no actor in event_actors",
-        events,
-    )
+    yield from _events_without(tables, "event_actors", "event-has-actor", "actor")
 
 
 @rule(
@@ -56,16 +45,21 @@ def event_has_actor(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def event_has_source(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every event has at least one source in event_sources."""
+    yield from _events_without(tables, "event_sources", "event-has-source", "source")
+
+
+def _events_without(tables: Tables, links: str, name: str, what: str) -> Iterator[Problem]:
+    """One problem per event that no row of the table ``links`` names."""
     import pandas as pd
 
     events = tables["events"]
-    named = tables.named("event_sources", "event_id", "events", "event_id")
+    named = tables.named(links, "event_id", "events", "event_id")
     yield from problems_at(
         "events",
         pd.Series(~named, index=events.index),
         "event_id",
-        "event-has-source",
-        lambda row: f"event {row.event_id} has no source in event_sources",
+        name,
+        lambda row: f"event {row.event_id} has no {what} in {links}",
         events,
     )
 

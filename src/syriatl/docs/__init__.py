@@ -3,8 +3,9 @@
 Everything the site says about tables, fields, codes, counts, events, actors and places is
 written here from the descriptor, the Table Schemas and the tables (read with syriatl's own
 loaders, so types agree), at build time, so the documentation cannot drift from the data.
-Pages are Markdown for MkDocs (Material); one module per kind of page: ``pages`` (words and
-tables), ``map``, ``charts``; ``text`` holds what they share.
+Pages are Markdown for MkDocs (Material); one module per kind of page: ``pages`` (the
+dictionary and the indexes), ``timeline``, ``map``, ``charts``, ``downloads`` (files and
+citation), ``codebook``; ``text`` holds what they share.
 
 ``write_pages(out_dir)`` writes the generated pages; the MkDocs hook in ``hooks/`` calls it
 before every build, and ``python -m syriatl.docs docs/generated`` runs it on its own (for a
@@ -19,22 +20,24 @@ from pathlib import Path
 
 from syriatl.docs.charts import render_charts
 from syriatl.docs.codebook import render_rules
+from syriatl.docs.downloads import (
+    render_cite,
+    render_cite_short,
+    render_coverage,
+    render_downloads,
+    render_files,
+    render_readme_commands,
+)
 from syriatl.docs.map import render_map
 from syriatl.docs.pages import (
     code_table_markdown,
     code_usage,
     render_actors,
-    render_cite,
-    render_cite_short,
-    render_coverage,
     render_dictionary,
-    render_downloads,
-    render_files,
     render_places,
-    render_readme_commands,
-    render_timeline,
 )
 from syriatl.docs.text import Data, md, url
+from syriatl.docs.timeline import render_timeline
 
 __all__ = ["PAGES", "SNIPPETS", "md", "render_pages", "url", "write_pages"]
 

@@ -209,3 +209,10 @@ def place_link(data_places: dict[str, dict], place_id: str | None, page: str = "
     place = data_places.get(place_id)
     name = md(place["name"]) if place else md(place_id)
     return f"[{name}]({page}#{place_id})"
+
+
+def map_link(place_id: str, day: date | None = None) -> str:
+    """The map page showing a place (on a day), as the map reads its hash; a URL from a page of
+    ``generated/``, written as a plain link because MkDocs cannot check a hash of parameters."""
+    params = ([f"day={day.isoformat()}"] if day else []) + [f"place={place_id}"]
+    return "../map/#" + "&".join(params)

@@ -125,3 +125,18 @@ def test_a_capture_announced_twice_is_a_likely_duplicate(package):
         [*marked, {"event_id": first["event_id"], "other_event_id": "E999999", "reason": "test"}],
     )
     assert not [p for p in syriatl.validate(package).problems if p.rule == "likely-duplicate"]
+
+
+def test_a_page_that_supports_nothing_counts_for_no_publisher(package):
+    """A link whose supports is empty (a page not read again) does not make a second publisher:
+    empty the supports of all but one link of a confirmed event, and it must fall."""
+    events = read_rows(package, "events")
+    index = next(i for i, e in enumerate(events) if e["certainty"] == "confirmed")
+    event_id = events[index]["event_id"]
+    rows = read_rows(package, "event_sources")
+    mine = [r for r in rows if r["event_id"] == event_id]
+    for row in mine[1:]:
+        row["supports"] = ""
+    write_rows(package, "event_sources", rows)
+    found = assert_reported(package, "confirmed-publishers", "events", index + 2, "certainty")
+    assert "1 publisher" in found.message or "0 publisher" in found.message

@@ -121,9 +121,10 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     (counted only for ``rows``, a boolean mask over them, if given; the others get 0).
 
     A republished report counts for its original publisher (two sites carrying one AFP story
-    are one source), and mirrors of an encyclopedia article share its publisher. With
-    ``non_party``, pages that speak for a party to the war (:data:`PARTY_SOURCE_TYPES`) are
-    left out.
+    are one source), and mirrors of an encyclopedia article share its publisher. A link whose
+    ``supports`` is empty (a page not read again, or one that states nothing of the event)
+    counts for nothing. With ``non_party``, pages that speak for a party to the war
+    (:data:`PARTY_SOURCE_TYPES`) are left out.
     """
     import numpy as np
     import pandas as pd
@@ -134,6 +135,9 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     keep = (event_at >= 0) & (source_at >= 0)
     if rows is not None:
         keep &= np.append(np.asarray(rows, dtype=bool), False)[event_at]
+    links = tables["event_sources"]
+    if "supports" in links.columns:
+        keep &= links["supports"].astype("string").fillna("").str.strip().ne("").to_numpy(bool)
     sources = tables["sources"]
     if non_party:
         party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)

@@ -535,7 +535,8 @@ def _sources_section(data: Data) -> list[str]:
         "",
         "Counts the events by how many independent publishers report them: a source's "
         "publisher is its `original_publisher` when it republished another's report (two sites "
-        "carrying one agency story are one), else its `publisher`. "
+        "carrying one agency story are one), else its `publisher`; a page that could not be "
+        "read again (its `supports` is empty) counts for none. "
         f"{two} of the {plural(total, 'event')} have two or more.",
         "",
         _figure(svg),

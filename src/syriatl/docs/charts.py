@@ -18,6 +18,7 @@ from syriatl.docs.text import (
     event_link,
     indent,
     md,
+    place_region,
     plural,
     short_date,
     table,
@@ -46,6 +47,7 @@ FRONTS = {
 SYRIA_WIDE = "Syria, no single governorate"
 OUTSIDE = "Outside Syria"
 NO_PLACE = "No place given"
+_FRONT_OF = {governorate: front for front, members in FRONTS.items() for governorate in members}
 FRONT_COLOURS = [*PALETTE[:6], "#9c755f", "#bab0ac", "#79706e"]
 
 
@@ -136,18 +138,14 @@ def events_per_type(data: Data) -> tuple[dict[date, Counter], list[str]]:
 
 
 def front_of(place_id: str | None, places: dict[str, dict]) -> str:
-    """The front of a place: the group in :data:`FRONTS` of the first governorate on its
-    ``parent_id`` chain; a place in Syria under no governorate is :data:`SYRIA_WIDE`."""
-    if not place_id:
+    """The front of a place: the group in :data:`FRONTS` of the governorate it lies in
+    (:func:`~syriatl.docs.text.place_region`, as the timeline's filter finds it)."""
+    region, _ = place_region(place_id, places)
+    if region == "none":
         return NO_PLACE
-    governorates = {g: front for front, members in FRONTS.items() for g in members}
-    seen, current = set(), place_id
-    while current and current not in seen and current in places:
-        if current in governorates:
-            return governorates[current]
-        seen.add(current)
-        current = places[current].get("parent_id")
-    return SYRIA_WIDE if (places.get(place_id) or {}).get("country") == "SY" else OUTSIDE
+    if region == "abroad":
+        return OUTSIDE
+    return _FRONT_OF.get(region, SYRIA_WIDE)
 
 
 def events_per_front(data: Data) -> tuple[dict[date, Counter], list[str]]:

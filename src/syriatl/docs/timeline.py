@@ -15,6 +15,7 @@ from syriatl.docs.text import (
     map_link,
     md,
     place_link,
+    place_region,
     plural,
     short_date,
     url,
@@ -46,32 +47,6 @@ TIMELINE_FILTERS = [
     ("certainty", "Certainty", "certainty"),
     ("source", "Source type", "sources"),
 ]
-
-
-def place_region(place_id: str | None, places: dict[str, dict]) -> tuple[str, str]:
-    """(value, label) of the governorate a place lies in, found up its parent chain; places in
-    Syria but in no single governorate, places abroad and events without a place have their own."""
-    seen = set()
-    place = places.get(place_id or "")
-    if place is None:
-        return "none", "No place"
-    current: dict | None = place
-    while current is not None and current["place_id"] not in seen:
-        if current["place_type"] == "governorate":
-            return current["place_id"], current["name"]
-        seen.add(current["place_id"])
-        current = places.get(current.get("parent_id") or "")
-    if place.get("governorate"):
-        named = [
-            p
-            for p in places.values()
-            if p["place_type"] == "governorate" and p.get("governorate") == place["governorate"]
-        ]
-        if named:
-            return named[0]["place_id"], named[0]["name"]
-    if place.get("country") == "SY":
-        return "syria", "Syria, no single governorate"
-    return "abroad", "Outside Syria"
 
 
 def event_facets(data: Data) -> dict[str, dict[str, list[str]]]:

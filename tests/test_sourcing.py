@@ -68,6 +68,31 @@ def test_party_media_never_confirms_on_its_own(package):
     assert "not parties to the war" in found.message
 
 
+def test_a_statement_that_a_non_party_reports_is_not_a_claim(package):
+    """A statement's certainty grades the saying: marked claimed while a publisher outside
+    the parties reports it, it is reported; with every such page relabelled as a party's, the
+    same row passes."""
+    events = read_rows(package, "events")
+    index, event = next(
+        (i, e)
+        for i, e in enumerate(events)
+        if e["event_type"] == "statement" and e["certainty"] == "reported"
+    )
+    row = set_cell(package, "events", index, "certainty", "claimed")
+    found = assert_reported(package, "statement-certainty", "events", row, "certainty")
+    assert event["event_id"] in found.message and "not parties to the war" in found.message
+
+    sources = read_rows(package, "sources")
+    by_id = {s["source_id"]: s for s in sources}
+    for link in links_of(package, event["event_id"]):
+        by_id[link["source_id"]]["source_type"] = "official"
+    write_rows(package, "sources", sources)
+    report = syriatl.validate(package)
+    assert not any(
+        p.rule == "statement-certainty" and p.row == row for p in report.problems
+    ), report.to_text()
+
+
 def test_summary_names_each_large_town_change_with_one_publisher(package):
     """The target of two publishers for every change of control of a town of 20,000+ is
     measured by the summary, which names each change that misses it."""

@@ -116,6 +116,38 @@ def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
+@rule(
+    "statement-certainty",
+    events=("event_id", "event_type", "certainty"),
+    event_sources=("event_id", "source_id", "supports"),
+    sources=("source_id", "publisher", "source_type"),
+)
+def statement_certainty(tables: Tables, package: Package) -> Iterator[Problem]:
+    """A statement records that words were said, and its title attributes them, so its
+    certainty grades the saying, not what was said: it is claimed only while no publisher
+    outside the parties to the war (state media, media of a party, official pages) reports it.
+    """
+    import pandas as pd
+
+    events = tables["events"]
+    claimed = ((events["event_type"] == "statement") & (events["certainty"] == "claimed")).to_numpy(
+        dtype=bool
+    )
+    counts = pd.Series(publisher_counts(tables, claimed, non_party=True), index=events.index)
+    yield from problems_at(
+        "events",
+        pd.Series(claimed, index=events.index) & (counts >= 1),
+        "certainty",
+        "statement-certainty",
+        lambda row: (
+            f"statement {row.event_id} is claimed but {int(counts[row.name])} publisher(s) "
+            "that are not parties to the war report it; a statement is reported with one such "
+            "publisher and confirmed with two"
+        ),
+        events,
+    )
+
+
 def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     """How many independent publishers support each event, as an array over the events' rows
     (counted only for ``rows``, a boolean mask over them, if given; the others get 0).

@@ -226,9 +226,10 @@ def test_sources_per_event(page, tables):
     sources = tables["sources"]
     publisher = sources["original_publisher"].astype("string").fillna(sources["publisher"])
     publisher = publisher.str.strip().str.casefold()
-    # a link whose page supports nothing (not read again) counts for no publisher
+    # a page counts only when it states the outcome (as the rules count publishers)
     links = tables["event_sources"]
-    links = links[links["supports"].fillna("").str.strip() != ""].merge(
+    states_outcome = links["supports"].fillna("").str.split().map(lambda w: "outcome" in w)
+    links = links[states_outcome].merge(
         sources.assign(who=publisher)[["source_id", "who"]], on="source_id"
     )
     per_event = links.dropna(subset=["who"]).groupby("event_id")["who"].nunique()

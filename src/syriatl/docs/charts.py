@@ -533,8 +533,9 @@ def _sources_section(data: Data) -> list[str]:
         "",
         "Counts the events by how many independent publishers report them: a source's "
         "publisher is its `original_publisher` when it republished another's report (two sites "
-        "carrying one agency story are one), else its `publisher`; a page that could not be "
-        "read again (its `supports` is empty) counts for none. "
+        "carrying one agency story are one), else its `publisher`; a page counts only when its "
+        "`supports` says it states the outcome (a page not read again, or one that gives only "
+        "the day or the place, counts for none). "
         f"{two} of the {plural(total, 'event')} have two or more.",
         "",
         _figure(svg),

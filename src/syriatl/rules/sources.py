@@ -124,25 +124,41 @@ def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def statement_certainty(tables: Tables, package: Package) -> Iterator[Problem]:
     """A statement records that words were said, and its title attributes them, so its
-    certainty grades the saying, not what was said: it is claimed only while no publisher
-    outside the parties to the war (state media, media of a party, official pages) reports it.
+    certainty grades the saying, not what was said, by the publishers outside the parties to
+    the war (not state media, media of a party or official pages) that report it: with one it
+    is at least reported, not claimed; with two it is confirmed (unless a source denies it was
+    said: disputed). With none it is claimed when a party spoke, reported when the speaker's
+    own page is the record of a non-party's words.
     """
+    import numpy as np
     import pandas as pd
 
     events = tables["events"]
-    claimed = ((events["event_type"] == "statement") & (events["certainty"] == "claimed")).to_numpy(
+    certainty = events["certainty"].astype("string")
+    graded = ((events["event_type"] == "statement") & (certainty != "disputed")).to_numpy(
         dtype=bool
     )
-    counts = pd.Series(publisher_counts(tables, claimed, non_party=True), index=events.index)
+    counts = publisher_counts(tables, graded, non_party=True)
+    expected = pd.Series(
+        np.select([counts >= 2, counts == 1], ["confirmed", "reported"], "claimed"),
+        index=events.index,
+    )
+    # too weak for its publishers: claimed with one, or not confirmed with two (too strong is
+    # confirmed-publishers' finding; none outside the parties leaves claimed or reported)
+    rank = {"claimed": 0, "reported": 1, "confirmed": 2}
+    wrong = pd.Series(graded, index=events.index) & (
+        certainty.map(rank).astype("Float64") < expected.map(rank).astype("Float64")
+    )
     yield from problems_at(
         "events",
-        pd.Series(claimed, index=events.index) & (counts >= 1),
+        wrong.fillna(False),
         "certainty",
         "statement-certainty",
         lambda row: (
-            f"statement {row.event_id} is claimed but {int(counts[row.name])} publisher(s) "
-            "that are not parties to the war report it; a statement is reported with one such "
-            "publisher and confirmed with two"
+            f"statement {row.event_id} is {row.certainty} but "
+            f"{int(counts[events.index.get_loc(row.name)])} publisher(s) that are not parties "
+            "to the war report it, so it is "
+            + ("confirmed" if expected[row.name] == "confirmed" else "reported, not claimed")
         ),
         events,
     )
@@ -154,9 +170,9 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
 
     A republished report counts for its original publisher (two sites carrying one AFP story
     are one source), and mirrors of an encyclopedia article share its publisher. A link whose
-    ``supports`` is empty (a page not read again, or one that states nothing of the event)
-    counts for nothing. With ``non_party``, pages that speak for a party to the war
-    (:data:`PARTY_SOURCE_TYPES`) are left out.
+    ``supports`` lacks ``outcome`` (a page not read again, or one that gives the day or the
+    place but not what happened) counts for nothing. With ``non_party``, pages that speak for a
+    party to the war (:data:`PARTY_SOURCE_TYPES`) are left out.
     """
     import numpy as np
     import pandas as pd
@@ -168,8 +184,9 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     if rows is not None:
         keep &= np.append(np.asarray(rows, dtype=bool), False)[event_at]
     links = tables["event_sources"]
-    if "supports" in links.columns:
-        keep &= links["supports"].astype("string").fillna("").str.strip().ne("").to_numpy(bool)
+    if "supports" in links.columns:  # a page counts when it states what happened
+        words = links["supports"].astype("string").fillna("").str.split()
+        keep &= words.map(lambda found: "outcome" in found).to_numpy(dtype=bool)
     sources = tables["sources"]
     if non_party:
         party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)

@@ -42,8 +42,11 @@ def test_figures_need_a_source_that_states_them(package):
     assert_reported(package, "event-supported", "events", row, "fatalities")
 
 
-def test_a_malformed_support_word_is_a_schema_error(package):
-    set_cell(package, "event_sources", 0, "supports", "date rumour")
+@pytest.mark.parametrize("supports", ["date rumour", ""])
+def test_a_malformed_or_empty_supports_is_a_schema_error(package, supports):
+    """A link says what its page supports, in the known words: a page that supports nothing
+    is not linked."""
+    set_cell(package, "event_sources", 0, "supports", supports)
     report = syriatl.validate(package)
     assert any(
         p.table == "event_sources" and p.column == "supports" and p.row == 2
@@ -152,11 +155,11 @@ def test_a_capture_announced_twice_is_a_likely_duplicate(package):
     assert not [p for p in syriatl.validate(package).problems if p.rule == "likely-duplicate"]
 
 
-@pytest.mark.parametrize("supports", ["", "date place actors"])
+@pytest.mark.parametrize("supports", ["date place actors", "place figures"])
 def test_a_page_that_does_not_state_the_outcome_counts_for_no_publisher(package, supports):
-    """A link whose page does not state what happened (empty supports: not read again; or only
-    the day, place and actors) does not make a second publisher: give every link of a
-    confirmed event but one such supports, and it must fall."""
+    """A link whose page does not state what happened (only the day, place, actors or figures)
+    does not make a second publisher: give every link of a confirmed event but one such
+    supports, and it must fall."""
     events = read_rows(package, "events")
     index = next(i for i, e in enumerate(events) if e["certainty"] == "confirmed")
     event_id = events[index]["event_id"]
@@ -167,3 +170,19 @@ def test_a_page_that_does_not_state_the_outcome_counts_for_no_publisher(package,
     write_rows(package, "event_sources", rows)
     found = assert_reported(package, "confirmed-publishers", "events", index + 2, "certainty")
     assert "1 publisher" in found.message or "0 publisher" in found.message
+
+
+def test_a_source_no_row_cites_is_reported(package):
+    """A page that supports nothing stays out of sources: an uncited source is a finding, and
+    citing it from an event clears it."""
+    sources = read_rows(package, "sources")
+    spare = dict(sources[-1], source_id="S99999", url="https://example.org/uncited")
+    write_rows(package, "sources", [*sources, spare])
+    found = assert_reported(package, "source-cited", "sources", len(sources) + 2, "source_id")
+    assert "S99999" in found.message
+
+    links = read_rows(package, "event_sources")
+    cited = dict(links[0], source_id="S99999", supports="place", note="")
+    write_rows(package, "event_sources", [*links, cited])
+    report = syriatl.validate(package)
+    assert not any("S99999" in p.message and p.rule == "source-cited" for p in report.problems)

@@ -87,6 +87,31 @@ def claimant_named(tables: Tables, package: Package) -> Iterator[Problem]:
 
 
 @rule(
+    "source-cited",
+    sources=("source_id",),
+    event_sources=("source_id",),
+)
+def source_cited(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every source is cited: by an event, by a place's holder before the offensive
+    (control_baseline) or by a place's coordinates; a page that supports nothing is retired."""
+    import pandas as pd
+
+    sources = tables["sources"]
+    cited = tables.named("event_sources", "source_id", "sources", "source_id").copy()
+    for table, column in (("control_baseline", "source_id"), ("places", "coord_source_id")):
+        if table in tables and column in tables[table].columns:
+            cited |= tables.named(table, column, "sources", "source_id")
+    yield from problems_at(
+        "sources",
+        pd.Series(~cited, index=sources.index),
+        "source_id",
+        "source-cited",
+        lambda row: f"{row.source_id} is cited by no event, baseline or place; retire it",
+        sources,
+    )
+
+
+@rule(
     "confirmed-publishers",
     events=("event_id", "certainty"),
     event_sources=("event_id", "source_id"),

@@ -15,7 +15,8 @@ certainty, fatalities, notes, actors and sources) and varies what a rule allows 
   once (the likely-duplicate and control-history rules);
 - its title gets " (synthetic N)" (within the 160-character limit);
 - its sources are the real event's sources or synthetic copies of them (same publisher, same
-  publication date, a URL of its own), so confirmed events keep two independent publishers.
+  publication date, a URL of its own), so confirmed events keep two independent publishers;
+  a synthetic copy that no synthetic event draws is left out, as every source is cited.
 
 Event IDs continue after the highest real one. The schema's pattern ``E`` + six digits allows
 E999999 at most, so the largest package holds just under a million events ("1M" in the
@@ -246,6 +247,10 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
             key=lambda link: link[1],
         )
         new_links.extend(links)
+
+    # a synthetic source that no synthetic event drew is left out: every source is cited
+    drawn = {link[1] for link in new_links}
+    new_sources = [row for row in new_sources if row[S["source_id"]] in drawn]
 
     write_csv(out / paths["events"], ev_header, [*ev_rows, *new_events])
     write_csv(out / paths["event_actors"], ea_header, [*ea_rows, *new_actors])

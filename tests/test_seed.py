@@ -25,10 +25,12 @@ SEED_FACTS = [
     ("2024-12-02", "diplomatic-contact", None, "masoud-pezeshkian"),
     ("2024-12-02", "air-strike", "al-safira", "russian-aerospace-forces"),
     ("2024-12-03", "military-exercise", "eastern-mediterranean", "russian-navy"),
+    # the seed's capture east of the Euphrates is the SDF's disputed attack on the Khasham
+    # pocket: the SDF said it took the villages, Syrian and pro-Iran media that it failed
     (
         "2024-12-03",
-        "territory-captured",
-        "deir-ez-zor-east-euphrates",
+        "armed-clash",
+        "khasham-pocket-seven-villages-east-of-the-euphrates",
         "deir-ez-zor-military-council",
     ),
     ("2024-12-04", "diplomatic-contact", None, "sergey-lavrov"),

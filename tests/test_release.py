@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import json
 import re
 import tomllib
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import geojson

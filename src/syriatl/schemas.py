@@ -2,9 +2,10 @@
 
 - :func:`pandas_dtype` maps a Table Schema field to the dtype that :func:`syriatl.load` gives it.
 - :func:`parse_frame` turns a table of strings into those dtypes, noting every cell that fails.
-- :func:`pandera_schema` builds the pandera schema of a table from its Table Schema (with
-  pandera's own Frictionless converter), closing its two gaps: dates become datetimes, and the
-  foreign keys it ignores are checked in :mod:`syriatl.rules`.
+- :func:`constraints` gives each Table Schema constraint of a table as one vectorised function;
+  the validator runs them (:func:`failing_columns`), and :func:`pandera_schema` hands the same
+  functions to pandera as its checks, for the report of every failing cell. Foreign keys are
+  checked in :mod:`syriatl.rules`.
 """
 
 from __future__ import annotations

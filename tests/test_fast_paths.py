@@ -1,7 +1,7 @@
 """The validator's fast paths give the same answers as the slow ones, or step aside.
 
-The fast CSV reader reads exactly what the strict csv module reads; the constraint certificate
-passes a table only when pandera finds nothing in it.
+The fast CSV reader reads exactly what the strict csv module reads; each constraint is one
+function, which the fast path and pandera both run, so they report a broken table as before.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from syriatl.fastcsv import read_well_formed
+from syriatl import reading
 from syriatl.package import read_package
-from syriatl.schemas import constraints_hold, parse_frame
-from syriatl.validation import constraint_problems, field_size_limit, read_table
+from syriatl.reading import field_size_limit
+from syriatl.schemas import failing_columns, parse_frame
+from syriatl.validation import constraint_problems, read_table
 
 LIMIT = 1_000_000
 
@@ -39,12 +40,19 @@ def strict_read(text: str, limit: int = LIMIT):
     return header, rows
 
 
-def fast_read(data: bytes, limit: int = LIMIT, categorical=()):
-    result = read_well_formed(data, limit, categorical)
-    if result is None:
+def fast_read(data: bytes, limit: int = LIMIT):
+    """What the one reader keeps of a file it proves well formed (pandas's cells), or None when
+    it hands the file to the csv module to report."""
+    previous, reading.MAX_FIELD_BYTES = reading.MAX_FIELD_BYTES, limit
+    try:
+        cells = reading._proven(data)
+    finally:
+        reading.MAX_FIELD_BYTES = previous
+    if cells is None:
         return None
-    header, body = result
-    return header, [list(row) for row in body.itertuples(index=False, name=None)]
+    rows = cells.rows.astype(object).values.tolist()
+    assert cells.rows.index.tolist() == list(range(2, len(rows) + 2))
+    return cells.header, rows
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "data").glob("*.csv")), ids=lambda p: p.name)
@@ -53,7 +61,6 @@ def test_shipped_files_take_the_fast_path(path):
     fast = fast_read(data)
     assert fast is not None
     assert fast == strict_read(data.decode("utf-8"))
-    assert fast_read(data, categorical=set(fast[0])) == fast  # every column as a categorical
 
 
 PIECES = ['"', '""', ",", "\n", " ", "a", "b c", "\u00a0", "é", '"x,y"', '"q\n"', "\t", "=1"]
@@ -83,40 +90,11 @@ def test_fast_path_agrees_with_the_csv_module():
     taken = 0
     for _ in range(3000):
         text = random_csv(rng)
-        fast = fast_read(text.encode("utf-8"), categorical={"a", "b c", ""})
+        fast = fast_read(text.encode("utf-8"))
         if fast is not None:
             taken += 1
             assert fast == strict_read(text), repr(text)
     assert taken > 300  # the fuzzing reaches the fast path, not only the fallback
-
-
-# what pandas's C reader may read otherwise than the csv module: other line ends, a byte-order
-# mark, cells it might take for numbers or missing values
-LOADING_PIECES = ["\r", "\r\n", "\ufeff", "\u2028", "\x0b", "\x1c", "\x85", "01", "1.0", "NA", "#"]
-
-
-def test_small_reader_agrees_with_pandas(tmp_path):
-    """read_small (the csv module, for loading small tables) returns only what loading's pandas
-    reader returns for the same file, cell for cell; else None, and pandas reads the file."""
-    from syriatl.loading import read_small, read_text
-
-    rng = random.Random(11)
-    path, taken = tmp_path / "table.csv", 0
-    for _ in range(4000):
-        text = random_csv(rng)
-        if rng.random() < 0.3:
-            position = rng.randint(0, len(text))
-            text = text[:position] + rng.choice(LOADING_PIECES) + text[position:]
-        path.write_bytes(text.encode("utf-8"))
-        header = next(csv.reader(io.StringIO(text, newline="")), [])
-        fast = read_small(path, header)
-        if fast is None:
-            continue
-        taken += 1
-        raw = read_text(path, header)  # raises if pandas cannot read what read_small read
-        assert list(raw.columns) == header, repr(text)
-        assert fast == {name: raw[name].astype(object).tolist() for name in header}, repr(text)
-    assert taken > 200  # the fuzzing reaches the fast path, not only the fallback
 
 
 def test_quoted_line_ends_read_right_across_the_readers_blocks():
@@ -129,8 +107,8 @@ def test_quoted_line_ends_read_right_across_the_readers_blocks():
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     text = buffer.getvalue()
-    assert len(text) > 3 * 2**20  # more than pyarrow's one-megabyte block, three times
-    assert fast_read(text.encode("utf-8"), categorical={"n"}) == strict_read(text)
+    assert len(text) > 3 * 2**20  # more than one of the reader's blocks
+    assert fast_read(text.encode("utf-8")) == strict_read(text)
 
 
 @pytest.mark.parametrize(
@@ -167,7 +145,7 @@ def typed_table(name: str):
 @pytest.mark.parametrize("name", ["events", "event_actors", "sources", "places", "roles"])
 def test_certificate_passes_the_shipped_tables(name):
     typed, resource, package = typed_table(name)
-    assert constraints_hold(typed, resource, package)
+    assert not failing_columns(typed, resource, package)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +169,7 @@ def test_certificate_fails_where_pandera_finds_a_problem(table, column, value):
         typed.iloc[1] = typed.iloc[0]
     else:
         typed.loc[typed.index[0], column] = value
-    assert not constraints_hold(typed, resource, package)
+    assert failing_columns(typed, resource, package)
     assert constraint_problems(typed, resource, package)
 
 
@@ -231,7 +209,6 @@ CELLS = {
     "big": ["9007199254740993", "-9223372036854775808", "", "x"] * 2,
     "share": ["1.5", " 2", "1e3", "nan", "", ".5", "5.", "0.30000000000000004"],
     "ratio": ["0.1", "nan", "", "1e3", "inf", None, "-2.5", "1E-2"],  # pyarrow reads all
-    # every cell plain: a small table's lists are typed in Python
     "whole": ["007", "", "-3", "+4", "9223372036854775807", "-9223372036854775808", None, "0"],
     "part": ["1.5", ".5", "5.", "", "0.30000000000000004", "-2", "+0.1", "1"],
     "note": ["a", "", " b ", "é", None, "a", "Z", "01"],
@@ -251,12 +228,9 @@ SCHEMA = {
         {"name": "note", "type": "string"},
     ]
 }
-PLAIN = {"code", "until", "whole", "part", "note"}
 
 
 def _stored(cells: list, storage: str) -> pd.Series | list:
-    if storage == "lists":  # as read_small reads a small table: no missing, only empty cells
-        return [cell or "" for cell in cells]
     if storage == "python":
         return pd.Series(cells, dtype=pd.StringDtype("python"))
     import pyarrow as pa
@@ -285,28 +259,22 @@ def _reference(cells: list, kind: str, code: bool) -> pd.Series:
     return strings.astype("category") if code else strings
 
 
-@pytest.mark.parametrize("storage", ["python", "chunked pyarrow", "category", "lists"])
+@pytest.mark.parametrize("storage", ["python", "chunked pyarrow", "category"])
 def test_typing_by_pyarrow_agrees_with_pandas(storage):
-    """Codes dictionary-encoded, ISO dates and plain numbers cast by pyarrow, or a small
-    table's plain cells typed in Python: the typed columns equal what pandas alone makes of the
-    same cells, and so do the cells reported as failing."""
+    """Codes dictionary-encoded, ISO dates and plain numbers cast by pyarrow: the typed
+    columns equal what pandas alone makes of the same cells, and so do the cells reported as
+    failing."""
     from syriatl.package import Resource
-    from syriatl.schemas import _typed_cells, code_fields, pandas_dtype
+    from syriatl.schemas import code_fields
 
     package, _ = read_package(ROOT)
     resource = Resource("cells", ROOT / "cells.csv", "cells.csv", SCHEMA)
-    raw = {name: _stored(cells, storage) for name, cells in CELLS.items()}
-    if storage != "lists":
-        raw = pd.DataFrame(raw)
+    raw = pd.DataFrame({name: _stored(cells, storage) for name, cells in CELLS.items()})
     typed, failures = parse_frame(raw, resource, package)
     codes = code_fields(resource, package)
     expected_failures = []
     for field in SCHEMA["fields"]:
         name = field["name"]
-        if storage == "lists":  # the plain columns, and only they, are typed in Python
-            dtype = pandas_dtype(field, name in codes)
-            in_python = _typed_cells(raw[name], field, dtype) is not None
-            assert in_python == (name in PLAIN), name
         expected = _reference(CELLS[name], field["type"], name in codes)
         pd.testing.assert_series_equal(typed[name], expected, check_names=False)
         failed = expected.isna() & pd.Series([bool(cell) for cell in CELLS[name]])
@@ -418,3 +386,130 @@ def test_loops_are_found_by_pointer_doubling():
     assert _may_loop(looped)
     tail = np.array([-1, 2, 1, 2])  # row 3 only leads into the loop of rows 1 and 2
     assert _may_loop(tail)
+
+
+# Every kind of constraint broken once, with the problems the validator reported before each
+# constraint was written once (as the functions of schemas.constraints): same rows, rules and
+# messages.
+BROKEN = [
+    ("events", "title", None, [(2, "title", "constraint-error", "a value is required")]),
+    (
+        "events",
+        "title",
+        "too short",
+        [
+            (
+                2,
+                "title",
+                "constraint-error",
+                "'too short' breaks the constraint minLength=10, maxLength=160",
+            )
+        ],
+    ),
+    (
+        "events",
+        "event_id",
+        "E12",
+        [(2, "event_id", "constraint-error", "'E12' breaks the constraint pattern='E[0-9]{6}'")],
+    ),
+    (
+        "events",
+        "event_id",
+        "E000002",
+        [
+            (2, "event_id", "primary-key", "'E000002' is repeated; event_id must be unique"),
+            (3, "event_id", "primary-key", "'E000002' is repeated; event_id must be unique"),
+        ],
+    ),
+    (
+        "events",
+        "fatalities",
+        -1,
+        [(2, "fatalities", "constraint-error", "np.int64(-1) breaks the constraint minimum=0")],
+    ),
+    (
+        "places",
+        "latitude",
+        91.0,
+        [
+            (
+                2,
+                "latitude",
+                "constraint-error",
+                "np.float64(91.0) breaks the constraint minimum=-90, maximum=90",
+            )
+        ],
+    ),
+    (
+        "retired_ids",
+        "reason",
+        "nope",
+        [(2, "reason", "constraint-error", "'nope' breaks the constraint enum=")],
+    ),
+    (
+        "sources",
+        "url",
+        "REPEAT",
+        [
+            (2, "source_id", "primary-key", "'S00001' is repeated; source_id must be unique"),
+            (
+                2,
+                "url",
+                "unique-error",
+                "'http://www.geonames.org/' is repeated; url must be unique",
+            ),
+            (3, "source_id", "primary-key", "'S00001' is repeated; source_id must be unique"),
+            (
+                3,
+                "url",
+                "unique-error",
+                "'http://www.geonames.org/' is repeated; url must be unique",
+            ),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "value", "expected"), BROKEN)
+def test_each_constraint_reports_as_before(table, column, value, expected):
+    typed, resource, package = typed_table(table)
+    typed = typed.copy()
+    if value == "REPEAT":
+        typed.iloc[1] = typed.iloc[0]
+    else:
+        if isinstance(typed[column].dtype, pd.CategoricalDtype):
+            typed[column] = typed[column].cat.add_categories([value])
+        typed.loc[typed.index[0], column] = value
+    found = sorted(
+        (p.row, p.column, p.rule, p.message) for p in constraint_problems(typed, resource, package)
+    )
+    if column == "reason":  # the enum's list is long: compare its start
+        found = [(r, c, rule, m.split("enum=")[0] + "enum=") for r, c, rule, m in found]
+    assert found == expected
+
+
+@pytest.mark.parametrize("name", ["events", "event_actors", "sources", "places", "retired_ids"])
+def test_pandera_runs_the_same_functions(name):
+    """Each constraint is written once: the pandera schema's checks are the very functions the
+    fast path runs, one for one, and a field's required and unique constraints are nowhere
+    else in it (its own nullable and unique switches are left off)."""
+    from syriatl.schemas import constraints, pandera_schema
+
+    def same(one, other) -> bool:  # a function, or the same function with the same arguments
+        parts = (getattr(f, "func", f) for f in (one, other))
+        return next(parts) is next(parts) and getattr(one, "keywords", {}) == getattr(
+            other, "keywords", {}
+        )
+
+    package, _ = read_package(ROOT)
+    resource = package.resources[name]
+    schema = pandera_schema(resource, package)
+    ours = constraints(resource)
+    theirs = [(column, check) for column, c in schema.columns.items() for check in c.checks]
+    theirs += [("", check) for check in schema.checks]
+    assert len(theirs) == len(ours)
+    for constraint in ours:
+        match = [check for column, check in theirs if column == constraint.column]
+        assert any(same(check._check_fn, constraint.function) for check in match)
+    assert all(c.nullable and not c.unique for c in schema.columns.values())
+    assert not schema.unique

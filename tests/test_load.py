@@ -110,14 +110,24 @@ def test_text_that_looks_like_numbers_is_kept_as_written(package):
 
 
 def test_cells_are_read_as_their_exact_text(tmp_path):
-    """A column the reader took for numbers is read again as text: "01" stays "01"."""
-    from syriatl.loading import read_text
+    """A column the reader took for numbers is read again as text: "01" stays "01", strict or
+    not, and a numeric header stays the header."""
+    from syriatl.reading import read_csv
 
     path = tmp_path / "codes.csv"
     path.write_text("code,n\n01,1\n2,2\n01,3\n,4\n", encoding="utf-8")
-    raw = read_text(path, ["code", "n"])
-    assert raw["code"].astype(object).tolist() == ["01", "2", "01", ""]
-    assert raw["n"].astype(object).tolist() == ["1", "2", "3", "4"]  # read again, as text
+    for cells in (read_csv(path, strict=False), read_csv(path.read_bytes())):
+        raw = cells.columns(["code", "n"])
+        assert raw["code"].astype(object).tolist() == ["01", "2", "01", ""]
+        assert raw["n"].astype(object).tolist() == ["1", "2", "3", "4"]
+        assert raw.index.tolist() == [2, 3, 4, 5]  # the header is row 1
+    path.write_text("1,2.0\n01,1\n2,2.50\n", encoding="utf-8")  # every cell a number
+    cells = read_csv(path.read_bytes())
+    assert cells.header == ["1", "2.0"] and not cells.problems
+    assert cells.columns(["1", "2.0"]).astype(object).values.tolist() == [
+        ["01", "1"],
+        ["2", "2.50"],
+    ]
 
 
 def test_empty_text_is_missing_and_nothing_else_is(package):
@@ -131,14 +141,9 @@ def test_empty_text_is_missing_and_nothing_else_is(package):
 
 
 def test_small_table_types_and_refuses_cells_as_a_large_one_does(package):
-    """A small table is read by the csv module and typed in Python while its cells are plain;
-    a cell that is not plain is typed, or refused, as pandas's path types it."""
-    from syriatl.loading import TINY, read_small
-
-    path = package / "data" / "date_precisions.csv"
-    assert path.stat().st_size < TINY
+    """A small table is read and typed as a large one is: a cell that is not plain is typed,
+    or refused, by the same path."""
     set_cell(package, "date_precisions", 0, "acled_time_precision", " 7")
-    assert read_small(path, ["code", "acled_time_precision"]) is not None  # the csv module read
     assert syriatl.load("date_precisions", path=package)["acled_time_precision"].iloc[0] == 7
     row = set_cell(package, "date_precisions", 1, "acled_time_precision", "two")
     with pytest.raises(ValueError, match=rf"'two' in column acled_time_precision, row {row}"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syriatl.package import PackageError, Resource, read_package
-from syriatl.validation import field_size_limit
+from syriatl.reading import field_size_limit
 
 
 @dataclass(frozen=True)

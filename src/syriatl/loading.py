@@ -35,18 +35,18 @@ def _load(package: Package, name: str) -> pd.DataFrame:
     return _type(package, name, _read(package, name))
 
 
-def _read(package: Package, name: str) -> pd.DataFrame | dict[str, list[str]]:
-    """The first stage of loading a table: its cells as text, by Python's csv module for a
-    file under ``TINY`` bytes (:func:`read_small`), else by pandas's C reader."""
+def _read(package: Package, name: str) -> pd.DataFrame:
+    """The first stage of loading a table: its cells as text, read by the validator's reader
+    (:func:`syriatl.reading.read_csv`), which loading trusts as pandas's reader would be
+    trusted: ``syriatl validate`` proves a file well formed."""
+    from syriatl.reading import read_csv
+
     if name not in package.resources:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
-    raw = None
-    if _size(resource.path) < TINY:
-        raw = read_small(resource.path, resource.field_names)
-    if raw is None:
-        raw = read_text(resource.path, resource.field_names)
+    cells = read_csv(resource.path, strict=False)
+    raw = cells.columns(resource.field_names).reset_index(drop=True)  # rows from 0, as pandas
     missing = [field for field in resource.field_names if field not in raw]
     if missing:
         raise ValueError(
@@ -56,7 +56,7 @@ def _read(package: Package, name: str) -> pd.DataFrame | dict[str, list[str]]:
     return raw
 
 
-def _type(package: Package, name: str, raw: pd.DataFrame | dict[str, list[str]]) -> pd.DataFrame:
+def _type(package: Package, name: str, raw: pd.DataFrame) -> pd.DataFrame:
     """The second stage: the text typed by its Table Schema (``schemas.parse_frame``)."""
     from syriatl.schemas import parse_frame
 
@@ -70,69 +70,6 @@ def _type(package: Package, name: str, raw: pd.DataFrame | dict[str, list[str]])
             "run `syriatl validate` for all problems"
         )
     return typed  # parse_frame keeps the schema's order of the fields
-
-
-def read_text(path: Path, names: list[str]) -> pd.DataFrame:
-    """Every cell of the named columns as its exact text ("" when empty).
-
-    pandas's C reader is fastest when it infers each column's type (several times faster than
-    ``dtype=str``, and than pyarrow's reader on two cores), and it keeps a column as text unless
-    every cell looks like a number. A file with such a column is read again as text, so that
-    "007" stays "007" and "1.0" is not taken for an integer.
-
-    Empty cells stay "" rather than missing: the reader keeps a mostly empty column (notes,
-    counts) as text, and making them missing in the reader is slower end to end.
-    """
-    import pandas as pd
-
-    read = {"keep_default_na": False, "encoding": "utf-8"}
-    raw = pd.read_csv(path, **read)  # usecols would make the C reader twice as slow
-    if not all(isinstance(kind, pd.StringDtype) for kind in raw.dtypes):
-        raw = pd.read_csv(path, dtype=str, **read)
-    if list(raw.columns) != names:
-        raw = raw[[name for name in names if name in raw.columns]]
-    return raw
-
-
-def read_small(path: Path, names: list[str]) -> dict[str, list[str]] | None:
-    """The named columns of a small file, each a list of its cells' exact text, read by Python's
-    csv module; None unless the file provably reads as pandas's C reader reads it, and pandas
-    then reads it.
-
-    pandas's reader costs about a millisecond a file however small the file, and a frame of
-    strings is one more set of pandas objects to build. The proof, tested against pandas on
-    thousands of random files: UTF-8 with no byte-order mark or NUL; every double quote opens,
-    closes or doubles within a quoted field (:func:`syriatl.fastcsv.paired_quotes`); a header
-    of distinct, non-empty names; every record as long as the header, and none blank (pandas
-    skips blank lines, a blank header too).
-    """
-    import csv
-    import io
-
-    import numpy as np
-
-    from syriatl.fastcsv import paired_quotes
-
-    try:
-        data = path.read_bytes()
-    except OSError:  # pandas's reader reports it
-        return None
-    if data.startswith(b"\xef\xbb\xbf") or b"\x00" in data:
-        return None
-    if paired_quotes(np.frombuffer(data, dtype=np.uint8)) is None:
-        return None
-    try:
-        header, *records = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    except (ValueError, csv.Error):  # no line at all, bytes that are not UTF-8, a huge cell
-        return None
-    width = len(header)
-    if not width or "" in header or len(set(header)) < width:
-        return None
-    if any(len(record) != width or not "".join(record).strip() for record in (header, *records)):
-        return None
-    cells = zip(*records, strict=True) if records else [()] * width
-    columns = dict(zip(header, map(list, cells), strict=True))
-    return {name: columns[name] for name in names if name in columns}
 
 
 def load(name: str, *, path: str | Path | None = None, backend: str = "pandas"):
@@ -188,7 +125,6 @@ def _load_all(package: Package) -> dict[str, pd.DataFrame]:
 
 
 SMALL = 1 << 20  # bytes: a table this small is read and typed in milliseconds
-TINY = 1 << 16  # bytes: below this, Python's csv module and typing beat pandas's fixed costs
 
 
 def _attempt(function, *args) -> Future:

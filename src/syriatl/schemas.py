@@ -2,14 +2,16 @@
 
 - :func:`pandas_dtype` maps a Table Schema field to the dtype that :func:`syriatl.load` gives it.
 - :func:`parse_frame` turns a table of strings into those dtypes, noting every cell that fails.
-- :func:`pandera_schema` builds the pandera schema of a table from its Table Schema (with
-  pandera's own Frictionless converter), closing its two gaps: dates become datetimes, and the
-  foreign keys it ignores are checked in :mod:`syriatl.rules`.
+- :func:`constraints` gives each Table Schema constraint of a table as one vectorised function;
+  the validator runs them (:func:`failing_columns`), and :func:`pandera_schema` hands the same
+  functions to pandera as its checks, for the report of every failing cell. Foreign keys are
+  checked in :mod:`syriatl.rules`.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,7 +21,6 @@ if TYPE_CHECKING:
     from syriatl.package import Package, Resource
 
 DATE_FORMAT = "%Y-%m-%d"
-ISO_DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 DAYS = ("1677-09-22", "2262-04-11")  # the first and last whole days datetime64[ns] holds
 
 
@@ -47,35 +48,19 @@ def pandas_dtype(field: dict, is_code: bool = False) -> str:
     return "category" if is_code else "string"
 
 
-def repeating_fields(resource: Resource) -> set[str]:
-    """Fields whose values repeat across rows (dates, enums, codes), best read as categoricals.
-
-    Only a hint for reading speed: :func:`parse_frame` types either form the same way.
-    """
-    fields = {f["name"] for f in resource.fields if f.get("type") == "date"}
-    fields |= {f["name"] for f in resource.fields if f.get("constraints", {}).get("enum")}
-    for key in resource.foreign_keys:
-        if len(key["fields"]) == 1 and key["reference"].get("fields") in (["code"], "code"):
-            fields.add(key["fields"][0])
-    return fields
-
-
 def parse_frame(
-    raw: pd.DataFrame | dict[str, list[str]], resource: Resource, package: Package
+    raw: pd.DataFrame, resource: Resource, package: Package
 ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """Type a frame of strings (an empty string or a missing value = missing) by its Table Schema.
 
     A column may also come as a categorical of strings: each distinct string is then typed once.
-    ``raw`` may also be a dict of lists of strings (a small table, see
-    :func:`syriatl.loading.read_small`): a list of plain cells is typed in Python.
     Returns the typed frame and ``(index, column, value)`` for every non-empty cell that is not
     of its field's type; those cells become missing in the typed frame.
     """
     import numpy as np
     import pandas as pd
 
-    lists = isinstance(raw, dict)
-    index = pd.RangeIndex(len(next(iter(raw.values()), []))) if lists else raw.index
+    index = raw.index
     codes = code_fields(resource, package)
     typed = {}
     failures: list[tuple[int, str, str]] = []
@@ -85,12 +70,6 @@ def parse_frame(
             continue
         column = raw[name]
         dtype = pandas_dtype(field, name in codes)
-        if isinstance(column, list):
-            value = _typed_cells(column, field, dtype)
-            if value is not None:
-                typed[name] = value
-                continue
-            column = pd.Series(column, index=index, dtype="str")
         if dtype == "category":  # any string is a code: nothing fails
             value, bad = _category(column), None
         elif not isinstance(column.dtype, pd.CategoricalDtype):
@@ -110,45 +89,6 @@ def parse_frame(
         typed[name] = value.array  # arrays, not Series: the frame need not align their indexes
     frame = pd.DataFrame(typed, index=index, copy=False)
     return frame, failures
-
-
-def _typed_cells(cells: list[str], field: dict, dtype: str):
-    """A small column's cells typed in Python when every one is plain: any string or code, an
-    ISO day that datetime64[ns] holds, the digits of a 64-bit integer, a plain decimal. The
-    values are those :func:`parse_column` gives (tested), without a pandas column of text to
-    build first. None otherwise: that path types them and finds the failures.
-    """
-    import re
-
-    import numpy as np
-    import pandas as pd
-
-    kind = field.get("type", "string")
-    if dtype == "category":
-        first: dict[str, int] = {}  # each distinct cell, and its position among them
-        codes = np.array([first.setdefault(cell, len(first)) for cell in cells], dtype=np.int64)
-        return _sorted_categorical(np.array(list(first), dtype=object), codes)
-    if dtype == "string":
-        return _strings([cell or None for cell in cells])
-    plain = {"integer": INTEGER, "number": DECIMAL, "date": ISO_DAY}.get(kind)
-    if plain is None or not all(re.fullmatch(plain, cell) for cell in cells if cell):
-        return None
-    absent = np.array([not cell for cell in cells], dtype=bool)
-    if kind == "date":
-        try:
-            days = np.array([cell or "NaT" for cell in cells], dtype="datetime64[D]")
-        except ValueError:  # not a calendar day
-            return None
-        first, last = np.datetime64(DAYS[0]), np.datetime64(DAYS[1])
-        if not (absent | ((days >= first) & (days <= last))).all():
-            return None
-        return days.astype(dtype)
-    if kind == "number":
-        return pd.arrays.FloatingArray(np.array([float(c or 0) for c in cells]), absent)
-    numbers = [int(cell or 0) for cell in cells]
-    if not all(number in INT64 for number in numbers):
-        return None
-    return pd.arrays.IntegerArray(np.array(numbers, dtype=np.int64), absent)
 
 
 def _as_string(column: pd.Series) -> pd.Series:
@@ -196,18 +136,6 @@ def _sorted_categorical(names: np.ndarray, codes: np.ndarray) -> pd.Categorical:
     recode[order] = np.arange(len(order))
     dtype = pd.CategoricalDtype(pd.Index(names[order], dtype="string"))
     return pd.Categorical.from_codes(recode[codes], dtype=dtype, validate=False)
-
-
-def _strings(cells: list[str | None]):
-    """pandas's "string" array of ``cells`` (None is missing); made straight from pyarrow when
-    pyarrow is pandas's storage for strings, eight times faster than ``pd.array``."""
-    import pandas as pd
-
-    if pd.StringDtype().storage != "pyarrow":
-        return pd.array(cells, dtype="string")
-    import pyarrow as pa
-
-    return pd.arrays.ArrowStringArray(pa.array(cells, type=pa.large_string()))
 
 
 def parse_column(text: pd.Series, field: dict, dtype: str) -> tuple[pd.Series, np.ndarray | None]:
@@ -381,125 +309,194 @@ CONSTRAINT_OF_CHECK = {
 }
 
 
-def pandera_schema(resource: Resource, package: Package):
-    """The pandera DataFrameSchema of a table, derived from its Table Schema.
-
-    The converter gives every field its type and constraints; its dtypes are replaced by those
-    of :func:`pandas_dtype`, so the schema checks exactly the frame that :func:`parse_frame`
-    (and so :func:`syriatl.load`) produces. Types are already parsed, so nothing is coerced.
-    """
-    from pandera.io.pandas_io import from_frictionless_schema
-
-    schema = from_frictionless_schema(
-        {"fields": resource.fields, "primaryKey": resource.primary_key}
-    )
-    codes = code_fields(resource, package)
-    schema = schema.update_columns(
-        {
-            field["name"]: {"dtype": pandas_dtype(field, field["name"] in codes), "coerce": False}
-            for field in resource.fields
-        }
-    )
-    schema.coerce = False
-    return schema
+# Each Table Schema constraint is written once, below: the vectorised function that says which
+# values meet it. The validator's fast path (:func:`failing_columns`) calls these functions on
+# each column, and :func:`pandera_schema` hands the very same functions to pandera as its
+# Checks, so pandera reports exactly the values that they reject, and nothing else can differ.
 
 
-# Table Schema constraints that :func:`constraints_hold` checks; any other sends the table to
-# pandera.
-CHECKED_CONSTRAINTS = {
-    "required",
-    "unique",
-    "pattern",
-    "minLength",
-    "maxLength",
-    "minimum",
-    "maximum",
-    "enum",
-}
+def _filled(values: pd.Series) -> pd.Series:
+    """required (and a primary key's field): a value in every row."""
+    return values.notna()
 
 
-def constraints_hold(typed: pd.DataFrame, resource: Resource, package: Package) -> bool:
-    """Whether every cell of the typed frame meets its Table Schema constraints, fast.
+def _distinct(values: pd.Series) -> pd.Series:
+    """unique (and a one-field primary key): no value twice. Rows sorted by a strictly rising
+    value have no repeats: one pass, no hashing."""
+    import pandas as pd
 
-    A vectorised certificate that the pandera schema of :func:`pandera_schema` would pass: the
-    same dtypes, required and primary-key fields filled, unique fields and keys without
-    repeats, and patterns, lengths, bounds and enums as pandera checks them (missing values
-    ignored). False means "maybe not": the caller then runs pandera, which says exactly what
-    fails and where. So a valid table costs milliseconds, and reports come from pandera alone.
-    """
-    import re
+    from syriatl.grouping import is_sorted
 
-    from syriatl.grouping import arrow_backed, is_sorted
+    if is_sorted(pd.DataFrame({"value": values}), ["value"], strictly=True):
+        return pd.Series(True, index=values.index)
+    return ~values.duplicated(keep=False)
 
-    codes = code_fields(resource, package)
+
+def _distinct_rows(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """A primary key of several fields: no two rows alike in all of them."""
+    import pandas as pd
+
+    from syriatl.grouping import is_sorted
+
+    if is_sorted(frame, columns, strictly=True):
+        return pd.Series(True, index=frame.index)
+    return ~frame.duplicated(subset=columns, keep=False)
+
+
+def _matches(values: pd.Series, pattern: str) -> pd.Series:
+    """pattern: the whole value matches the regular expression (pyarrow strings are matched by
+    pyarrow, with RE2, in C)."""
+    return values.str.fullmatch(pattern).fillna(False).astype(bool)
+
+
+def _one_of(values: pd.Series, allowed: list) -> pd.Series:
+    """enum: the value is one of the listed ones."""
+    return values.isin(allowed)
+
+
+def _within(values: pd.Series, low=None, high=None) -> pd.Series:
+    """minimum and maximum, both inclusive."""
+    import pandas as pd
+
+    inside = pd.Series(True, index=values.index)
+    if low is not None:
+        inside &= values >= low
+    if high is not None:
+        inside &= values <= high
+    return inside.fillna(False).astype(bool)
+
+
+def _length_within(values: pd.Series, low=None, high=None) -> pd.Series:
+    """minLength and maxLength, in characters, both inclusive."""
+    return _within(values.astype("string").str.len(), low, high)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One constraint of a table, ready to run: pandera's name for it, the text pandera shows,
+    the column it holds for ("" for the whole row), and its function (values -> which meet it).
+    ``ignore_na``: missing values are dropped before the function sees them, as pandera drops
+    them."""
+
+    name: str
+    error: str
+    column: str
+    function: Callable
+    ignore_na: bool = True
+
+    def holds(self, frame: pd.DataFrame) -> bool:
+        """Whether every row of ``frame`` meets the constraint, as pandera would decide."""
+        values = frame[self.column] if self.column else frame
+        if self.ignore_na and self.column and values.hasnans:
+            values = values.dropna()
+        return bool(self.function(values).all())
+
+
+def constraints(resource: Resource) -> list[Constraint]:
+    """Every constraint of a table's Table Schema, field by field, then its primary key."""
+    from functools import partial
+
     key = resource.primary_key
+    found = []
+    for field in resource.fields:
+        name, rules = field["name"], field.get("constraints") or {}
+
+        def add(check: str, error: str, function: Callable, ignore_na: bool = True) -> None:
+            found.append(Constraint(check, error, name, function, ignore_na))  # noqa: B023
+
+        if rules.get("required") or name in key:
+            add("not_nullable", "not_nullable", _filled, ignore_na=False)
+        if rules.get("unique") or key == [name]:
+            add("field_uniqueness", "field_uniqueness", _distinct)
+        low, high = rules.get("minimum"), rules.get("maximum")
+        if low is not None and high is not None:
+            add("in_range", f"in_range({low}, {high})", partial(_within, low=low, high=high))
+        elif low is not None:
+            add(
+                "greater_than_or_equal_to",
+                f"greater_than_or_equal_to({low})",
+                partial(_within, low=low),
+            )
+        elif high is not None:
+            add(
+                "less_than_or_equal_to",
+                f"less_than_or_equal_to({high})",
+                partial(_within, high=high),
+            )
+        shortest, longest = rules.get("minLength"), rules.get("maxLength")
+        if shortest is not None or longest is not None:
+            error = f"str_length({shortest}, {longest})"
+            add("str_length", error, partial(_length_within, low=shortest, high=longest))
+        if "pattern" in rules:
+            pattern = rules["pattern"]
+            add("str_matches", f"str_matches('^{pattern}$')", partial(_matches, pattern=pattern))
+        if rules.get("enum"):
+            add("isin", f"isin({rules['enum']})", partial(_one_of, allowed=rules["enum"]))
+    if len(key) > 1:
+        error = f"multiple_fields_uniqueness({key})"
+        function = partial(_distinct_rows, columns=list(key))
+        found.append(Constraint("multiple_fields_uniqueness", error, "", function))
+    return found
+
+
+def failing_columns(typed: pd.DataFrame, resource: Resource, package: Package) -> set[str]:
+    """The columns of the typed frame that are not of their field's dtype or break one of its
+    constraints ("" stands for a primary key of several fields), found by running each
+    :class:`Constraint` once. Empty means pandera would find nothing; a constraint that cannot
+    run on a column (an odd value, a pattern RE2 cannot compile) marks the column, and pandera
+    then says what fails."""
+    codes = code_fields(resource, package)
+    failing = set()
     for field in resource.fields:
         name = field["name"]
-        if name not in typed.columns:
+        if name in typed.columns and str(typed[name].dtype) != pandas_dtype(field, name in codes):
+            failing.add(name)
+    for constraint in constraints(resource):
+        if constraint.column in failing:
             continue
-        column = typed[name]
-        if str(column.dtype) != pandas_dtype(field, name in codes):
-            return False
-        constraints = field.get("constraints") or {}
-        if set(constraints) - CHECKED_CONSTRAINTS:
-            return False
-        if (constraints.get("required") or name in key) and column.isna().any():
-            return False
-        # rows sorted by a strictly rising key have no repeats: one pass, no hashing
-        unique = constraints.get("unique") or key == [name]
-        if unique and not is_sorted(typed, [name], strictly=True) and column.duplicated().any():
-            return False
-        if not set(constraints) - {"required", "unique"}:
+        needed = [constraint.column] if constraint.column else resource.primary_key
+        if not set(needed) <= set(typed.columns) or not len(typed):
             continue
-        values = column.dropna()
-        if "enum" in constraints and not values.isin(constraints["enum"]).all():
-            return False
-        if "minimum" in constraints and (values < constraints["minimum"]).any():
-            return False
-        if "maximum" in constraints and (values > constraints["maximum"]).any():
-            return False
-        if arrow_backed(values):  # pyarrow checks patterns and lengths in C
-            if not _text_holds(values, constraints):
-                return False
-        elif "pattern" in constraints or "minLength" in constraints or "maxLength" in constraints:
-            distinct = set(values.tolist())  # each distinct string is checked once
-            if "pattern" in constraints:
-                match = re.compile(rf"^{constraints['pattern']}$").match
-                if not all(map(match, distinct)):
-                    return False
-            lengths = list(map(len, distinct))
-            if lengths and (
-                min(lengths) < constraints.get("minLength", 0)
-                or max(lengths) > constraints.get("maxLength", max(lengths))
-            ):
-                return False
-    if len(key) < 2 or not set(key) <= set(typed.columns):
-        return True
-    return is_sorted(typed, key, strictly=True) or not typed.duplicated(subset=key).any()
-
-
-def _text_holds(values: pd.Series, constraints: dict) -> bool:
-    """Pattern and length constraints of pyarrow strings, checked by pyarrow in C: RE2 is what
-    pandas (and so pandera) matches these strings with. A pattern RE2 cannot compile gives
-    False, and pandera decides."""
-    if "pattern" in constraints:
         try:
-            if not bool(values.str.fullmatch(constraints["pattern"]).all()):
-                return False
-        except Exception:
-            return False
-    if ("minLength" in constraints or "maxLength" in constraints) and len(values):
-        import pyarrow as pa
-        import pyarrow.compute as pc
+            if not constraint.holds(typed):
+                failing.add(constraint.column)
+        except Exception:  # odd data: pandera reports it
+            failing.add(constraint.column)
+    return failing
 
-        strings = pa.array(values.array)
-        low, high = constraints.get("minLength", 0), constraints.get("maxLength", math.inf)
-        # a string of b bytes has between b/4 and b characters: byte lengths, read from the
-        # offsets without a scan of the text, settle most columns
-        size = pc.min_max(pc.binary_length(strings)).as_py()
-        if size["min"] >= 4 * low and size["max"] <= high:
-            return True
-        size = pc.min_max(pc.utf8_length(strings)).as_py()
-        if size["min"] < low or size["max"] > high:
-            return False
-    return True
+
+def pandera_schema(resource: Resource, package: Package, columns: set[str] | None = None):
+    """The pandera DataFrameSchema of a table, derived from its Table Schema: each field with
+    the dtype of :func:`pandas_dtype` (the frame that :func:`parse_frame`, and so
+    :func:`syriatl.load`, produces; nothing is coerced) and its :func:`constraints` as pandera
+    Checks. Only ``columns`` when given ("" for the primary key of several fields).
+    """
+    from pandera.api.checks import Check
+    from pandera.api.pandas.components import Column
+    from pandera.api.pandas.container import DataFrameSchema
+
+    codes = code_fields(resource, package)
+
+    def check(constraint: Constraint) -> Check:
+        return Check(
+            constraint.function,
+            name=constraint.name,
+            error=constraint.error,
+            ignore_na=constraint.ignore_na,
+        )
+
+    rules = constraints(resource)
+    fields = {
+        field["name"]: Column(
+            pandas_dtype(field, field["name"] in codes),
+            checks=[check(c) for c in rules if c.column == field["name"]],
+            nullable=True,  # required is the not_nullable Check, as written above
+            title=field.get("title"),
+            description=field.get("description"),
+            name=field["name"],
+        )
+        for field in resource.fields
+        if columns is None or field["name"] in columns
+    }
+    whole = [check(c) for c in rules if not c.column and (columns is None or "" in columns)]
+    return DataFrameSchema(fields, checks=whole, strict=columns is None, coerce=False)

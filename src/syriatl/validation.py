@@ -8,35 +8,15 @@ and tables (:mod:`syriatl.rules`). Bad data never raises: it becomes a problem i
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syriatl.fastcsv import read_well_formed
 from syriatl.package import Package, PackageError, Resource, read_package, unpacked
+from syriatl.reading import read_csv
 from syriatl.report import Problem, Report
-from syriatl.schemas import repeating_fields
 
 if TYPE_CHECKING:
     import pandas as pd
-
-# A field larger than this is reported, not read: no event description comes near it.
-MAX_FIELD_BYTES = 1_000_000
-
-
-@contextmanager
-def field_size_limit(limit: int = MAX_FIELD_BYTES) -> Iterator[None]:
-    """The csv module's field size limit while the block runs. The limit is the whole
-    process's: a library that left it changed would change how its user's own code (or
-    frictionless) reads CSV files."""
-    previous = csv.field_size_limit(limit)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
 
 
 def validate(path: str | Path | None = None) -> Report:
@@ -94,14 +74,12 @@ def _with_file(problem: Problem, file: str) -> Problem:
 
 
 def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read one CSV as strings, reporting its bytes, dialect, header and row shape.
+    """Read one CSV as strings (:func:`syriatl.reading.read_csv`), reporting its bytes,
+    dialect, header and row shape.
 
     The frame's index is the frictionless row number of each data row (header = row 1).
     Returns None for the frame when the file cannot be read at all.
     """
-    import numpy as np
-    import pandas as pd
-
     problems: list[Problem] = []
 
     def problem(rule: str, message: str, row: int | None = None, column: str = "") -> None:
@@ -116,35 +94,12 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
         problem("source-error", f"the file {resource.relpath} cannot be read: {exc.strerror}")
         return None, problems
     check_size_and_hash(data, resource, problem)
-    if not data or data.isspace():  # as not data.strip(), without copying the file
-        problem("source-error", "the file is empty: it needs at least the header row")
-        return None, problems
-    if data.startswith(b"\xef\xbb\xbf"):
-        problem(
-            "encoding-error", "the file starts with a byte-order mark; save it as UTF-8 without BOM"
-        )
-        data = data[3:]
-    repeating = repeating_fields(resource)
-    # a well-formed file is read fast (by pyarrow, which also proves it UTF-8) and never
-    # decoded here; any other is decoded and read by the csv module, which reports each
-    # problem where it is
-    fast = None if b"\r" in data else read_well_formed(data, MAX_FIELD_BYTES, repeating)
-    header: list[str] | None = None
-    records: list[list[str]] = []
-    if fast is not None:
-        header, body = fast
-    else:
-        text = _decoded(data, problem)
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        try:
-            with field_size_limit():
-                header = next(reader, None)
-                records.extend(reader)
-        except csv.Error as exc:
-            row = len(records) + 2 if header is not None else 1
-            problem("source-error", f"the CSV cannot be parsed from this row on: {exc}", row)
+    cells = read_csv(data)
+    del data
+    for rule, message, row in cells.problems:
+        problem(rule, message, row)
+    header = cells.header
     if header is None:
-        problem("source-error", "the file has no readable header row", 1)
         return None, problems
 
     expected = resource.field_names
@@ -165,63 +120,7 @@ def read_table(resource: Resource) -> tuple[pd.DataFrame | None, list[Problem]]:
             f"columns are out of order; the schema's order is {', '.join(expected)}",
             1,
         )
-
-    if fast is not None:  # no blank or ragged row: every record is kept as it is
-        columns = {}
-        for position, label in enumerate(header):
-            if label in expected and label not in columns:
-                columns[label] = body[position].array
-        index = pd.Index(np.arange(2, len(body) + 2), name="row")  # numbered as below
-        frame = pd.DataFrame(columns, index=index)
-        return frame.astype({c: "string" for c in columns if c not in repeating}), problems
-
-    # rows are numbered by record, as frictionless does, not by physical line
-    numbers = range(2, len(records) + 2)
-    width = len(header)
-    kept_rows, kept_records = [], []
-    for number, record in zip(numbers, records, strict=True):
-        if not any(cell.strip() for cell in record):
-            problem("blank-row", "the row is empty", number)
-            continue
-        if len(record) > width:
-            problem(
-                "extra-cell", f"the row has {len(record)} cells; the header has {width}", number
-            )
-            record = record[:width]
-        elif len(record) < width:
-            problem(
-                "missing-cell", f"the row has {len(record)} cells; the header has {width}", number
-            )
-            record = record + [""] * (width - len(record))
-        kept_rows.append(number)
-        kept_records.append(record)
-
-    columns = {}
-    for position, label in enumerate(header):
-        if label in expected and label not in columns:
-            columns[label] = [record[position] for record in kept_records]
-    frame = pd.DataFrame(columns, index=pd.Index(kept_rows, name="row"), dtype="string")
-    return frame, problems
-
-
-def _decoded(data: bytes, problem) -> str:
-    """The file's text, reporting NUL bytes, bytes that are not UTF-8 and CR line ends."""
-    if b"\x00" in data:
-        row = data[: data.index(b"\x00")].count(b"\n") + 1
-        problem("encoding-error", "the file contains NUL bytes; a text file never does", row)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-        problem(
-            "encoding-error", f"byte {data[exc.start]:#04x} at offset {exc.start} is not UTF-8", row
-        )
-        text = data.decode("utf-8", errors="replace")
-    if "\r" in text:
-        row = text[: text.index("\r")].count("\n") + 1
-        problem("dialect-error", "lines end with CR LF or CR; the package uses LF line ends", row)
-        # the csv reader takes CR LF and CR as line ends, and keeps a CR inside a quoted cell
-    return text
+    return cells.columns([label for label in header if label in expected]), problems
 
 
 def check_size_and_hash(data: bytes, resource: Resource, problem) -> None:
@@ -278,20 +177,22 @@ def check_table(
 
 
 def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Package) -> list[Problem]:
-    """Run the table's pandera schema (derived from its Table Schema) over the typed frame."""
-    from syriatl.schemas import CONSTRAINT_OF_CHECK, constraints_hold, pandera_schema
+    """Check the typed frame against its Table Schema's dtypes and constraints.
 
-    try:  # a fast certificate that pandera would find nothing; pandera says what fails
-        if constraints_hold(typed, resource, package):
-            return []
-    except Exception:  # odd data goes to pandera, which reports it
-        pass
+    Each constraint runs once, on its column (:func:`syriatl.schemas.failing_columns`); only
+    the columns where one fails go to pandera, whose schema holds the very same functions, for
+    the report of every failing cell. A valid table never imports pandera.
+    """
+    from syriatl.schemas import CONSTRAINT_OF_CHECK, failing_columns, pandera_schema
+
+    failing = failing_columns(typed, resource, package)
+    if not failing:
+        return []
     import pandas as pd
     import pandera.errors
-    from pandera.api.pandas.container import DataFrameSchema
 
     try:
-        schema: DataFrameSchema = pandera_schema(resource, package)
+        schema = pandera_schema(resource, package, columns=failing)
     except (TypeError, ValueError) as exc:  # a constraint no column could meet, or malformed
         return [
             Problem(
@@ -300,8 +201,6 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
                 message=f"the Table Schema's constraints cannot be applied: {exc}",
             )
         ]
-    # columns reported missing are not checked again here
-    schema = schema.remove_columns([c for c in schema.columns if c not in typed.columns])
     try:
         schema.validate(typed, lazy=True)
         return []

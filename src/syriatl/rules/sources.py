@@ -210,8 +210,11 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
         keep &= np.append(np.asarray(rows, dtype=bool), False)[event_at]
     links = tables["event_sources"]
     if "supports" in links.columns:  # a page counts when it states what happened
-        words = links["supports"].astype("string").fillna("").str.split()
-        keep &= words.map(lambda found: "outcome" in found).to_numpy(dtype=bool)
+        from syriatl.grouping import distinct_codes
+
+        distinct, codes = distinct_codes(links["supports"].astype("string"))
+        states = [("outcome" in str(value).split()) for value in distinct] + [False]
+        keep &= np.array(states, dtype=bool)[codes]  # code -1 (missing): the last, False
     sources = tables["sources"]
     if non_party:
         party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)

@@ -210,11 +210,7 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
         keep &= np.append(np.asarray(rows, dtype=bool), False)[event_at]
     links = tables["event_sources"]
     if "supports" in links.columns:  # a page counts when it states what happened
-        from syriatl.grouping import distinct_codes
-
-        distinct, codes = distinct_codes(links["supports"].astype("string"))
-        states = [("outcome" in str(value).split()) for value in distinct] + [False]
-        keep &= np.array(states, dtype=bool)[codes]  # code -1 (missing): the last, False
+        keep &= stated(links, "outcome")["outcome"]
     sources = tables["sources"]
     if non_party:
         party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)
@@ -249,6 +245,22 @@ def disputed_noted(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
+def stated(links, *aspects: str) -> dict:
+    """For each of ``aspects`` (words of ``supports``), whether each event-source link's page
+    states it, as a bool array; each distinct supports value is split once (a few dozen values,
+    millions of rows), and a missing one states nothing."""
+    import numpy as np
+
+    from syriatl.grouping import distinct_codes
+
+    distinct, codes = distinct_codes(links["supports"].astype("string"))
+    words = [str(value).split() for value in distinct] + [[]]  # the last: code -1, missing
+    return {
+        aspect: np.array([aspect in found for found in words], dtype=bool)[codes]
+        for aspect in aspects
+    }
+
+
 @rule(
     "event-supported",
     events=("event_id", "date_precision", "place_id", "fatalities"),
@@ -261,15 +273,10 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
     any), one its outcome, and one its figures (if it has any), as event_sources.supports
     records.
     """
-    import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import distinct_codes
-
     events = tables["events"]
-    # the words of each distinct supports value, split once: a few dozen values, millions of rows
-    distinct, codes = distinct_codes(tables["event_sources"]["supports"].astype("string"))
-    words = [str(value).split() for value in distinct] + [[]]  # the last: code -1, missing
+    says_each = stated(tables["event_sources"], *SUPPORT_ASPECTS)
     needed = {
         "date": events["date_precision"] == "day",
         "place": events["place_id"].notna(),
@@ -280,8 +287,9 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
         "figures": events["fatalities"].notna(),
     }
     for aspect, column in SUPPORT_ASPECTS.items():
-        says = np.array([aspect in found for found in words], dtype=bool)[codes]
-        backed = tables.named("event_sources", "event_id", "events", "event_id", rows=says)
+        backed = tables.named(
+            "event_sources", "event_id", "events", "event_id", rows=says_each[aspect]
+        )
         yield from problems_at(
             "events",
             needed[aspect] & pd.Series(~backed, index=events.index),

@@ -425,7 +425,7 @@ BROKEN = [
         "events",
         "fatalities",
         -1,
-        [(2, "fatalities", "constraint-error", "np.int64(-1) breaks the constraint minimum=0")],
+        [(2, "fatalities", "constraint-error", "-1 breaks the constraint minimum=0")],
     ),
     (
         "places",
@@ -436,7 +436,7 @@ BROKEN = [
                 2,
                 "latitude",
                 "constraint-error",
-                "np.float64(91.0) breaks the constraint minimum=-90, maximum=90",
+                "91.0 breaks the constraint minimum=-90, maximum=90",
             )
         ],
     ),

@@ -478,9 +478,11 @@ def pandera_schema(resource: Resource, package: Package, columns: set[str] | Non
     codes = code_fields(resource, package)
 
     def check(constraint: Constraint) -> Check:
+        # named by its error text, never by a bare built-in name: pandera before 0.3x runs the
+        # built-in of that name in place of the function given (without its arguments)
         return Check(
             constraint.function,
-            name=constraint.name,
+            name=constraint.error,
             error=constraint.error,
             ignore_na=constraint.ignore_na,
         )

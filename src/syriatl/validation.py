@@ -223,6 +223,11 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
     seen = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
+        # a numpy scalar shown as the plain value, as numpy 1 and 2 alike print it: -1, not
+        # np.int64(-1)
+        value = (
+            case.failure_case.item() if hasattr(case.failure_case, "item") else case.failure_case
+        )
         name = check.split("(", 1)[0]
         column = (
             ""
@@ -235,7 +240,7 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
             columns = key if name == "multiple_fields_uniqueness" or column in key else [column]
             rule = "primary-key" if columns == key else "unique-error"
             column = ", ".join(columns)
-            message = f"{case.failure_case!r} is repeated; {column} must be unique"
+            message = f"{value!r} is repeated; {column} must be unique"
         elif constraint:
             rule = "constraint-error"
             constraints = field_of.get(column, {}).get("constraints", {})
@@ -247,12 +252,12 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
                     for part in constraint.split("/")
                     if part in constraints
                 )
-                message = f"{case.failure_case!r} breaks the constraint {wanted}"
+                message = f"{value!r} breaks the constraint {wanted}"
         elif name in ("column_in_dataframe", "column_in_schema"):
             continue  # labels are reported when the file is read
         else:
             rule = "type-error" if name.startswith("dtype") else "constraint-error"
-            message = f"{case.failure_case!r} fails {check}"
+            message = f"{value!r} fails {check}"
         marker = (row, column, rule, message)
         if marker in seen:
             continue

@@ -41,7 +41,12 @@ def neighbours(values: pd.Series, compare: str) -> np.ndarray:
         current, previous = array[1:], array[:-1]
         result = pc.equal(current, previous) if compare == "eq" else pc.greater(current, previous)
         return pc.fill_null(result, False).to_numpy(zero_copy_only=False)
-    array = values.to_numpy(dtype=object)
+    if values.dtype.kind in "Mmiufb" and isinstance(values.dtype, np.dtype):
+        # dates and plain numbers compared as numpy holds them (NaT compares false, as
+        # pandas's NaT does); as objects, each date would become a Timestamp first
+        array = values.to_numpy()
+    else:
+        array = values.to_numpy(dtype=object)
     current, previous = array[1:], array[:-1]
     return (current == previous) if compare == "eq" else (current > previous)
 

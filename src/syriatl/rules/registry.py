@@ -65,13 +65,16 @@ def run_checks(tables: dict, package: Package) -> list[Problem]:
 def problems_at(
     table: str, mask, column: str, name: str, message: Callable, frame
 ) -> Iterator[Problem]:
-    """One problem per row where ``mask`` is true; ``message`` gets the row.
+    """One problem per row where ``mask`` (a boolean Series or array) is true; ``message``
+    gets the row.
 
     Only those rows are taken from ``frame``: a valid table costs no copy of its columns.
     """
     import numpy as np
 
-    rows = np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))
+    if hasattr(mask, "fillna"):
+        mask = mask.fillna(False).to_numpy(dtype=bool)
+    rows = np.flatnonzero(mask)
     if not len(rows):
         return
     for index, row in frame.iloc[rows].iterrows():

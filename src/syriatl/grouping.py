@@ -194,10 +194,18 @@ def positions(values: pd.Series, index: pd.Series) -> np.ndarray:
         aligned = _runs_match(values, index)
         if aligned is not None:
             return aligned
-        found = pc.index_in(
-            pa.array(values.array), value_set=pa.array(index.array), skip_nulls=True
-        )
-        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        wanted, keys = pa.array(values.array), pa.array(index.array)
+        rows = None
+        if 8 * len(values) < len(index):  # a few values in a long index: hash the few
+            few = wanted.combine_chunks() if isinstance(wanted, pa.ChunkedArray) else wanted
+            hits = pc.is_in(keys, value_set=few, skip_nulls=True)
+            rows = np.flatnonzero(pc.fill_null(hits, False).to_numpy(zero_copy_only=False))
+            keys = keys.take(pa.array(rows))
+        found = pc.index_in(wanted, value_set=keys, skip_nulls=True)
+        found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        if rows is not None:  # a position among the rows found is a position in the index
+            found = np.append(rows, -1)[found]  # -1 reads the last slot
+        return found
     keys = index.to_numpy(dtype=object)
     rows = np.flatnonzero(~pd.isna(keys) & ~pd.Index(keys).duplicated())  # each key's first row
     at = pd.Index(keys[rows]).get_indexer(values.to_numpy(dtype=object))
@@ -246,6 +254,20 @@ class Tables(dict):
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def repeated(self, table: str, column: str) -> np.ndarray:
+        """Which rows of ``table`` hold a ``column`` value that another row holds too (as
+        ``duplicated(keep=False)``): none, without hashing, when the rows are sorted by it."""
+        import numpy as np
+
+        return self.memo(
+            f"repeated {table}.{column}",
+            lambda: (
+                np.zeros(len(self[table]), dtype=bool)
+                if is_sorted(self[table], [column], strictly=True)
+                else self[table][column].duplicated(keep=False).to_numpy(dtype=bool)
+            ),
+        )
 
     def positions(self, table: str, column: str, target: str, key: str) -> np.ndarray:
         """For each row of ``table``, the position of the first row of ``target`` whose ``key``

@@ -141,7 +141,7 @@ def _changes(tables) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    from syriatl.grouping import isin, joined_sets
+    from syriatl.grouping import is_sorted, isin, joined_sets
 
     events = tables["events"]
     is_change = (events["event_type"] == CHANGE_TYPE).to_numpy(dtype=bool)
@@ -181,7 +181,12 @@ def _changes(tables) -> pd.DataFrame:
         ):
             joined[each, what] = joined_sets(owner[mine], codes[mine], labels, len(captured), " + ")
     # place, date and event order, sorted on integer codes
-    order = np.lexsort([_ranks(captured[column]) for column in ("event_id", "date", "place_id")])
+    by_id = (  # the events in event_id order (the canonical order): so are the captures
+        np.arange(len(captured))
+        if is_sorted(events, ["event_id"], strictly=True)
+        else _ranks(captured["event_id"])
+    )
+    order = np.lexsort([by_id, _ranks(captured["date"]), _ranks(captured["place_id"])])
     # in a withdrawal, the initiator is the side that left: it lost the place, nobody gained it
     empty = np.full(len(captured), "", dtype=object)
     for what in ("actors", "sides"):
@@ -236,6 +241,9 @@ def _ranks(values: pd.Series) -> np.ndarray:
     import numpy as np
     import pandas as pd
 
+    if values.dtype.kind == "M":  # dates sort as their integers; a missing one last
+        days = values.to_numpy().view("i8")
+        return np.where(np.isnat(values.to_numpy()), np.iinfo(np.int64).max, days)
     codes, uniques = pd.factorize(values, sort=True)
     return np.where(codes < 0, len(uniques), codes)
 
@@ -337,6 +345,40 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     collapse left); the spells are worked out place by place, and only for places that change,
     and the table is filled from them with arrays: a million places cost no million loops.
     """
+    return derivation(tables, days).table()
+
+
+@dataclass
+class Derivation:
+    """The daily control table before it is written out: ``values`` holds every spell (a row
+    per place and stretch of days with one holder, state and evidence) and ``which`` the
+    spell of each day of each place, place by place (``place_ids``, sorted) and day by day
+    (``stamps``). :meth:`table` writes it out; the rule control-derived compares a table
+    with it as it is, without writing it out."""
+
+    place_ids: np.ndarray
+    stamps: np.ndarray
+    values: pd.DataFrame
+    which: np.ndarray
+
+    def table(self) -> pd.DataFrame:
+        """The daily table: one row per place per day."""
+        import numpy as np
+        import pandas as pd
+
+        places, width = len(self.place_ids), len(self.stamps)
+        table = self.values.iloc[self.which].reset_index(drop=True)
+        table.insert(0, "date", np.tile(self.stamps, places))
+        place = pd.Series(self.place_ids, dtype="string").take(np.repeat(np.arange(places), width))
+        table.insert(0, "place_id", place.reset_index(drop=True))
+        table = table[DAILY_COLUMNS]
+        for column in ("date", "since"):  # the unit the loaded tables use
+            table[column] = table[column].astype("datetime64[ns]")
+        return table
+
+
+def derivation(tables: dict, days: list[dt.date]) -> Derivation:
+    """:func:`daily`'s table, as its spells (:class:`Derivation`)."""
     import numpy as np
     import pandas as pd
 
@@ -382,14 +424,8 @@ def daily(tables: dict, days: list[dt.date]) -> pd.DataFrame:
     which = begun[np.maximum.accumulate(cells)] if places * width else begun
     texts = {c: "string" for c in DAILY_COLUMNS if c not in ("date", "since")}
     values = spells[list(first.columns)].astype({c: texts[c] for c in first.columns if c in texts})
-    table = values.iloc[which].reset_index(drop=True)
-    table.insert(0, "date", np.tile(stamps, places))
-    place = pd.Series(place_ids, dtype="string").take(np.repeat(np.arange(places), width))
-    table.insert(0, "place_id", place.reset_index(drop=True))
-    table = table[DAILY_COLUMNS]
-    for column in ("date", "since"):  # the unit the loaded tables use
-        table[column] = table[column].astype("datetime64[ns]")
-    return table
+    values["since"] = values["since"].astype("datetime64[ns]")
+    return Derivation(place_ids, stamps, values, which)
 
 
 def _day_index(stamps: np.ndarray, day) -> int:

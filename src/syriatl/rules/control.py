@@ -223,7 +223,7 @@ def control_how(tables: Tables, package: Package) -> Iterator[Problem]:
     kind = events["event_type"].astype("string").to_numpy(dtype=object, na_value="")
     kind = np.append(kind, "")[at]
     unknown = (how["state"].astype("string") == "unknown").fillna(False).to_numpy(dtype=bool)
-    repeated = np.append(events["event_id"].duplicated(keep=False).to_numpy(dtype=bool), False)
+    repeated = np.append(tables.repeated("events", "event_id"), False)
     odd = ((kind != CHANGE_TYPE) & (kind != LEAVE_TYPE)) | ((kind == LEAVE_TYPE) != unknown)
     how = how[(at >= 0) & (odd | repeated[at])]
     concerned = history["event_id"].astype(str).tolist() + how["event_id"].astype(str).tolist()
@@ -353,7 +353,7 @@ def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
     days = np.append(events["date"].to_numpy(), np.datetime64("NaT"))[at]
     off = (at >= 0) & ~(days == collapses["date"].to_numpy())
     part = np.array([side.get(holder, holder) != holder for holder in holders], dtype=bool)
-    repeated = np.append(events["event_id"].duplicated(keep=False).to_numpy(dtype=bool), False)
+    repeated = np.append(tables.repeated("events", "event_id"), False)
     for index, row in collapses[part | off | repeated[at]].iterrows():
         holder, event = str(row.holder_id), str(row.event_id)
         if side.get(holder, holder) != holder:
@@ -384,7 +384,7 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
     """
     import numpy as np
 
-    from syriatl.history import DAILY_COLUMNS, coverage_days, daily
+    from syriatl.history import DAILY_COLUMNS, coverage_days, derivation
     from syriatl.package import PackageError
 
     try:
@@ -392,24 +392,30 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
     except PackageError:  # the rule temporal-coverage reports the descriptor
         return
     shipped = tables["daily_control"]
-    derived = daily(tables, days)
+    derived = derivation(tables, days)
     compared = [column for column in DAILY_COLUMNS[2:] if column in shipped.columns]
-    key = ["place_id", "date"]
-    if _aligned(shipped, derived, days):  # the same days in the same order: compared in place
+    if _aligned(shipped, derived, days):  # each row the derived row's day: compared in place
         candidates = np.zeros(len(shipped), dtype=bool)
         for column in compared:
-            candidates |= _differ(shipped[column], derived[column])
+            candidates |= _differ_from(shipped[column], derived.values[column], derived.which)
         rows = np.flatnonzero(candidates)
         merged = shipped.iloc[rows].rename_axis("row").reset_index()
+        spells = derived.values.iloc[derived.which[rows]].reset_index(drop=True)
         for column in compared:
-            merged[column + "_derived"] = derived[column].iloc[rows].reset_index(drop=True)
+            merged[column + "_derived"] = spells[column]
         merged["found_in"] = "both"
         candidates = np.ones(len(merged), dtype=bool)
     else:  # rows found on one side only, or where a column differs; a valid table has none
         merged = (
             shipped.rename_axis("row")
             .reset_index()
-            .merge(derived, on=key, how="outer", suffixes=("", "_derived"), indicator="found_in")
+            .merge(
+                derived.table(),
+                on=["place_id", "date"],
+                how="outer",
+                suffixes=("", "_derived"),
+                indicator="found_in",
+            )
         )
         candidates = (merged["found_in"] != "both").to_numpy(dtype=bool, copy=True)
         for column in compared:
@@ -445,16 +451,56 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
 def _aligned(shipped, derived, days: list) -> bool:
     """Whether the shipped daily table has the derived one's place and date in every row, in
     the same order, with no pair twice: then an outer merge would pair row i with row i."""
-    if len(shipped) != len(derived) or len(set(days)) != len(days):
+    import numpy as np
+
+    from syriatl.grouping import neighbours
+
+    places, width = len(derived.place_ids), len(derived.stamps)
+    if len(shipped) != places * width or len(set(days)) != width:
         return False
     if shipped["place_id"].isna().any() or shipped["date"].isna().any():
         return False
-    if not (shipped["date"].to_numpy() == derived["date"].to_numpy()).all():
+    if not (shipped["date"].to_numpy() == np.tile(derived.stamps, places)).all():
         return False
-    if _differ(shipped["place_id"], derived["place_id"]).any():
+    if len(set(derived.place_ids.tolist())) != places:  # a place twice: merged, not paired
         return False
-    # the derived table holds each place's days in a run: a place twice would be seen here
-    return not derived["place_id"].iloc[:: max(len(days), 1)].duplicated().any()
+    if not len(shipped):
+        return True
+    # each place's days in a run: the first row of each run names the place, the rest repeat it
+    heads = shipped["place_id"].iloc[::width].astype(str).to_numpy(dtype=object)
+    repeats = np.r_[False, neighbours(shipped["place_id"], "eq")]
+    repeats[::width] = True
+    return bool(repeats.all() and (heads == derived.place_ids).all())
+
+
+def _differ_from(ours, spells, which):
+    """Where a column holds other text than the spells it should read (``spells.iloc[which]``),
+    as ``_differ`` compares them, without taking the spells' text for each row: each value is
+    compared by its position among the spells' distinct values."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if ours.dtype.kind == "M" and spells.dtype.kind == "M":
+        theirs = spells.to_numpy()[which]
+        a = ours.to_numpy()
+        return ~((a == theirs) | (np.isnat(a) & np.isnat(theirs)))
+    codes, distinct = pd.factorize(spells.astype("string"))  # -1: missing
+    known = pa.array(pd.Series(distinct, dtype="string").array)
+    if isinstance(known, pa.ChunkedArray):
+        known = known.combine_chunks()
+    if isinstance(ours.dtype, pd.CategoricalDtype):  # each category looked up once
+        labels = _arrow_text(pd.Series(ours.cat.categories))
+        at = pc.fill_null(pc.index_in(labels, value_set=known.cast(labels.type)), -2)
+        mine = np.append(at.to_numpy(zero_copy_only=False), -1)[ours.cat.codes.to_numpy()]
+    else:
+        text = _arrow_text(ours)
+        at = pc.index_in(text, value_set=known.cast(text.type)).to_numpy(zero_copy_only=False)
+        mine = np.where(
+            text.is_null().to_numpy(zero_copy_only=False), -1, np.nan_to_num(at, nan=-2)
+        ).astype(np.int64)
+    return mine != codes[which]
 
 
 def _differ(ours, theirs):

@@ -309,40 +309,43 @@ def _repeated_changes(tables: Tables, distinct: set[tuple[str, str]]) -> Iterato
     after the previous change: the same capture announced twice. A change after a contested
     or shared spell completes a capture and is not flagged.
     """
+    import numpy as np
+
+    from syriatl.grouping import neighbours
     from syriatl.history import changes
 
     history = changes(tables)
+    if not len(history):
+        return
+    # the history is in place order: a change and the one before it, of the same place, both
+    # leaving it held, and gained by the same sides
+    gained = history["gained_by"].astype("string").fillna("").to_numpy(dtype=object)
+    held = (history["state"].astype("string").fillna("held") == "held").to_numpy(dtype=bool)
+    again = np.r_[False, neighbours(history["place_id"], "eq")]
+    again &= (
+        (gained != "") & np.r_[False, gained[1:] == gained[:-1]] & held & np.r_[False, held[:-1]]
+    )
+    if not again.any():
+        return
+    events = history["event_id"].astype(str).to_numpy(dtype=object)
+    places = history["place_id"].astype(str).to_numpy(dtype=object)
     row_of = None
-    previous: dict[str, tuple[str, str, str]] = {}  # place -> (event, gained_by, state)
-    for event, place, gained, state in zip(
-        history["event_id"].astype(str).tolist(),
-        history["place_id"].astype(str).tolist(),
-        history["gained_by"].astype("string").fillna("").tolist(),
-        history["state"].astype("string").fillna("held").tolist(),
-        strict=True,
-    ):
-        last = previous.get(place)
-        if (
-            last
-            and gained
-            and last[1] == gained
-            and last[2] == "held"
-            and state == "held"
-            and (last[0], event) not in distinct
-        ):
-            row_of = row_of or _row_of(tables["events"], "event_id")
-            yield Problem(
-                table="events",
-                row=int(row_of[event]),
-                column="event_id",
-                rule="likely-duplicate",
-                message=(
-                    f"{event} gives {place} to {gained}, which already held it after "
-                    f"{last[0]}; merge the re-announcement into {last[0]} (and retire its ID) "
-                    "or list the pair in distinct_events"
-                ),
-            )
-        previous[place] = (event, gained, state)
+    for at in np.flatnonzero(again):
+        event, place, last = events[at], places[at], events[at - 1]
+        if (last, event) in distinct:
+            continue
+        row_of = row_of or _row_of(tables["events"], "event_id")
+        yield Problem(
+            table="events",
+            row=int(row_of[event]),
+            column="event_id",
+            rule="likely-duplicate",
+            message=(
+                f"{event} gives {place} to {gained[at]}, which already held it after "
+                f"{last}; merge the re-announcement into {last} (and retire its ID) "
+                "or list the pair in distinct_events"
+            ),
+        )
 
 
 @rule(

@@ -171,9 +171,11 @@ def statement_certainty(tables: Tables, package: Package) -> Iterator[Problem]:
     # too weak for its publishers: claimed with one, or not confirmed with two (too strong is
     # confirmed-publishers' finding; none outside the parties leaves claimed or reported)
     rank = {"claimed": 0, "reported": 1, "confirmed": 2}
-    wrong = pd.Series(graded, index=events.index) & (
-        certainty.map(rank).astype("Float64") < expected.map(rank).astype("Float64")
-    )
+    grade = pd.Series(events["certainty"].astype("category").cat.categories).map(rank)
+    grade = np.append(grade.to_numpy(dtype=float, na_value=np.nan), np.nan)  # -1: missing
+    mine = grade[events["certainty"].astype("category").cat.codes.to_numpy()]
+    wanted = np.select([counts >= 2, counts == 1], [2, 1], 0)  # the rank of expected
+    wrong = pd.Series(graded & (mine < wanted), index=events.index)
     yield from problems_at(
         "events",
         wrong.fillna(False),
@@ -222,7 +224,8 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     codes, labels = pd.factorize(publisher.str.strip().str.casefold())
     event_at, publisher_at = event_at[keep], codes[source_at[keep]]
     known = publisher_at >= 0  # a source without a publisher names none
-    pairs = np.unique(event_at[known] * max(len(labels), 1) + publisher_at[known])
+    pairs = np.sort(event_at[known] * max(len(labels), 1) + publisher_at[known], kind="stable")
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # distinct
     counts = np.bincount(pairs // max(len(labels), 1), minlength=len(tables["events"]))
     # a repeated event ID: each of its rows counts what its first row does
     return counts[tables.positions("events", "event_id", "events", "event_id")]

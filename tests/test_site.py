@@ -205,7 +205,8 @@ def test_built_pages_follow_the_data(tmp_path, built_site):
             {
                 "event_id": "E999999",
                 "source_id": cited["source_id"],
-                "supports": "date place actors outcome",
+                "supports": "date place outcome",
+                "actors": "sohr",
                 "note": "",
             },
         ],

@@ -22,7 +22,6 @@ PARTY_SOURCE_TYPES = ("state-media", "party-media", "official")
 SUPPORT_ASPECTS = {
     "date": "date",
     "place": "place_id",
-    "actors": "event_id",
     "outcome": "title",
     "figures": "fatalities",
 }
@@ -265,13 +264,11 @@ def stated(links, *aspects: str) -> dict:
     "event-supported",
     events=("event_id", "date_precision", "place_id", "fatalities"),
     event_sources=("event_id", "supports"),
-    event_actors=("event_id",),
 )
 def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every event has, among its sources, one that states its day (unless it is dated to a
-    span: no page gives the day), one its place (if it has one), one its actors (if it names
-    any), one its outcome, and one its figures (if it has any), as event_sources.supports
-    records.
+    span: no page gives the day), one its place (if it has one), one its outcome, and one its
+    figures (if it has any), as event_sources.supports records (its actors: actor-named).
     """
     import pandas as pd
 
@@ -280,9 +277,6 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
     needed = {
         "date": events["date_precision"] == "day",
         "place": events["place_id"].notna(),
-        "actors": pd.Series(
-            tables.named("event_actors", "event_id", "events", "event_id"), index=events.index
-        ),
         "outcome": pd.Series(True, index=events.index),
         "figures": events["fatalities"].notna(),
     }
@@ -300,3 +294,113 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
             ),
             events,
         )
+
+
+def named_actors(links):
+    """Each actor that event_sources.actors lists, as two arrays: the link's row position and
+    the actor_id. Each distinct list is split once (a few hundred lists, millions of links)."""
+    import numpy as np
+
+    from syriatl.grouping import distinct_codes
+
+    distinct, codes = distinct_codes(links["actors"].astype("string"))
+    words = [str(value).split() for value in distinct] + [[]]  # the last: code -1, missing
+    sizes = np.array([len(found) for found in words])
+    starts = np.cumsum(sizes) - sizes
+    flat = np.array([actor for found in words for actor in found] + [""], dtype=object)
+    each = sizes[codes]
+    rows = np.repeat(np.arange(len(links)), each)
+    within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
+    return rows, flat[np.repeat(starts[codes], each) + within]
+
+
+def _pair_keys(tables: Tables):
+    """The (event, actor) pairs of event_actors and of event_sources.actors as comparable
+    integers, with the link row of each named pair."""
+    import numpy as np
+    import pandas as pd
+
+    rows, named = named_actors(tables["event_sources"])
+    actors = tables["event_actors"]["actor_id"].astype(str).to_numpy(dtype=object)
+    codes, labels = pd.factorize(np.concatenate([actors, named]))
+    width = len(labels) + 1
+    event_of_actor = tables.positions("event_actors", "event_id", "events", "event_id")
+    event_of_link = tables.positions("event_sources", "event_id", "events", "event_id")[rows]
+    listed = event_of_actor.astype(np.int64) * width + codes[: len(actors)]
+    cited = event_of_link.astype(np.int64) * width + codes[len(actors) :]
+    return listed, cited, rows, named
+
+
+@rule(
+    "actor-named",
+    events=("event_id",),
+    event_actors=("event_id", "actor_id"),
+    event_sources=("event_id", "actors"),
+)
+def actor_named(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every actor of an event is named by at least one of its sources, as
+    event_sources.actors records: a page that says only "rebels" names the generic opposition,
+    not Hay'at Tahrir al-Sham.
+    """
+    import numpy as np
+    import pandas as pd
+
+    listed, cited, _, _ = _pair_keys(tables)
+    actors = tables["event_actors"]
+    yield from problems_at(
+        "event_actors",
+        pd.Series(~np.isin(listed, cited), index=actors.index),
+        "actor_id",
+        "actor-named",
+        lambda row: (
+            f"no source of event {row.event_id} names {row.actor_id} (event_sources.actors)"
+        ),
+        actors,
+    )
+
+
+@rule(
+    "named-actor-listed",
+    events=("event_id",),
+    event_actors=("event_id", "actor_id"),
+    event_sources=("event_id", "actors"),
+)
+def named_actor_listed(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Each actor a source is said to name (event_sources.actors) is an actor of that event in
+    event_actors.
+    """
+    import numpy as np
+
+    listed, cited, rows, named = _pair_keys(tables)
+    links = tables["event_sources"]
+    for at in np.flatnonzero(~np.isin(cited, listed)):
+        link = links.iloc[rows[at]]
+        yield Problem(
+            table="event_sources",
+            row=int(links.index[rows[at]]),
+            column="actors",
+            rule="named-actor-listed",
+            message=(
+                f"{link['source_id']} is said to name {named[at]}, which is not an actor of "
+                f"event {link['event_id']} in event_actors"
+            ),
+        )
+
+
+@rule(
+    "link-states-something",
+    event_sources=("event_id", "source_id", "supports", "actors"),
+)
+def link_states_something(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every event-source link says what its page states: its supports, its actors or both.
+    A page that states nothing of the event is not linked.
+    """
+    links = tables["event_sources"]
+    yield from problems_at(
+        "event_sources",
+        links["supports"].isna() & links["actors"].isna(),
+        "supports",
+        "link-states-something",
+        lambda row: f"the link of {row.event_id} to {row.source_id} states nothing of it",
+        links,
+    )

@@ -80,6 +80,16 @@ def test_every_actor_of_an_event_needs_a_source_that_names_it(package):
     assert event_id in found.message and actor_id in found.message
 
 
+def test_an_actor_of_an_unknown_event_is_left_to_its_foreign_key(package):
+    """An event_actors row whose event does not exist is reported once, by its foreign key,
+    not again as an actor no page names."""
+    actors = read_rows(package, "event_actors")
+    write_rows(package, "event_actors", [*actors, dict(actors[0], event_id="E999998")])
+    report = syriatl.validate(package)
+    mine = [p for p in report.problems if p.table == "event_actors" and p.row == len(actors) + 2]
+    assert mine and not [p for p in mine if p.rule == "actor-named"], report.to_text()
+
+
 def test_a_named_actor_must_be_an_actor_of_the_event(package):
     """A link may name only the event's own actors: an actor of another event is reported on
     the link, with the source, the actor and the event."""

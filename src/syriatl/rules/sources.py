@@ -316,19 +316,26 @@ def named_actors(links):
 
 def _pair_keys(tables: Tables):
     """The (event, actor) pairs of event_actors and of event_sources.actors as comparable
-    integers, with the link row of each named pair."""
-    import numpy as np
-    import pandas as pd
+    integers, with the link row of each named pair; computed once for the two rules that read
+    them. A row whose event is unknown (reported by its foreign key) matches everything."""
 
-    rows, named = named_actors(tables["event_sources"])
-    actors = tables["event_actors"]["actor_id"].astype(str).to_numpy(dtype=object)
-    codes, labels = pd.factorize(np.concatenate([actors, named]))
-    width = len(labels) + 1
-    event_of_actor = tables.positions("event_actors", "event_id", "events", "event_id")
-    event_of_link = tables.positions("event_sources", "event_id", "events", "event_id")[rows]
-    listed = event_of_actor.astype(np.int64) * width + codes[: len(actors)]
-    cited = event_of_link.astype(np.int64) * width + codes[len(actors) :]
-    return listed, cited, rows, named
+    def compute():
+        import numpy as np
+        import pandas as pd
+
+        rows, named = named_actors(tables["event_sources"])
+        actors = tables["event_actors"]["actor_id"].astype(str).to_numpy(dtype=object)
+        codes, labels = pd.factorize(np.concatenate([actors, named]))
+        width = len(labels) + 1
+        of_actor = tables.positions("event_actors", "event_id", "events", "event_id")
+        of_link = tables.positions("event_sources", "event_id", "events", "event_id")[rows]
+        listed = of_actor.astype(np.int64) * width + codes[: len(actors)]
+        cited = of_link.astype(np.int64) * width + codes[len(actors) :]
+        unnamed = ~np.isin(listed, cited) & (of_actor >= 0)
+        unlisted = ~np.isin(cited, listed) & (of_link >= 0)
+        return unnamed, unlisted, rows, named
+
+    return tables.memo("actor-pairs", compute)
 
 
 @rule(
@@ -342,14 +349,13 @@ def actor_named(tables: Tables, package: Package) -> Iterator[Problem]:
     event_sources.actors records: a page that says only "rebels" names the generic opposition,
     not Hay'at Tahrir al-Sham.
     """
-    import numpy as np
     import pandas as pd
 
-    listed, cited, _, _ = _pair_keys(tables)
+    unnamed, _, _, _ = _pair_keys(tables)
     actors = tables["event_actors"]
     yield from problems_at(
         "event_actors",
-        pd.Series(~np.isin(listed, cited), index=actors.index),
+        pd.Series(unnamed, index=actors.index),
         "actor_id",
         "actor-named",
         lambda row: (
@@ -371,9 +377,9 @@ def named_actor_listed(tables: Tables, package: Package) -> Iterator[Problem]:
     """
     import numpy as np
 
-    listed, cited, rows, named = _pair_keys(tables)
+    _, unlisted, rows, named = _pair_keys(tables)
     links = tables["event_sources"]
-    for at in np.flatnonzero(~np.isin(cited, listed)):
+    for at in np.flatnonzero(unlisted):
         link = links.iloc[rows[at]]
         yield Problem(
             table="event_sources",

@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MAX_EVENTS = 999_999  # the pattern E + six digits
 SHARED = {"sources", "retired_ids"}  # kept once: see the module's docstring
+# columns that hold a space-separated list of keys, not one: each key gets the copy's mark
+LISTS = {("event_sources", "actors"): "actors"}
 
 
 def read_json(path: Path) -> dict:
@@ -87,6 +89,7 @@ def replicate(copies: int, out: Path, source: Path = ROOT) -> dict[str, int]:
         fields = [f["name"] for f in schema["fields"]]
         mapped = {f: names(name, f) for f in fields}
         mapped = {f: kind for f, kind in mapped.items() if kind}
+        lists = {f: kind for (table, f), kind in LISTS.items() if table == name and f in fields}
         # other unique columns (an actor's name) get the copy's mark too
         unique = [
             f["name"]
@@ -110,6 +113,9 @@ def replicate(copies: int, out: Path, source: Path = ROOT) -> dict[str, int]:
                             copy[field] = f"E{int(value[1:]) + k * step:06d}"
                         else:
                             copy[field] = f"{value}-r{k}"
+                    for field in lists:
+                        if copy.get(field):
+                            copy[field] = " ".join(f"{key}-r{k}" for key in copy[field].split())
                     for field in unique:
                         if copy.get(field):
                             copy[field] = f"{copy[field]} (r{k})"

@@ -404,7 +404,7 @@ def test_side_of_a_change_that_cannot_hold_ground_is_reported(package):
     index = next(
         i for i, r in enumerate(links) if r["event_id"] == "E000094" and r["role"] == "initiator"
     )
-    links[index]["actor_id"] = "al-jazeera"
+    links[index]["actor_id"] = "al-mayadeen"
     write_rows(package, "event_actors", links)
     assert_reported(package, "control-holder-kind", "event_actors", index + 2, "actor_id")
 

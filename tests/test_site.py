@@ -99,6 +99,20 @@ def test_timeline_lists_every_event_with_its_sources(pages, tables):
         assert url(urls[source_id]) in text
 
 
+def test_timeline_says_what_each_page_states_and_whom_it_names(pages, tables):
+    """Each cited page carries what it states of the event and the actors it names, so a
+    reader can trace every part of an event to a page."""
+    text = pages["timeline.md"]
+    names = tables["actors"].set_index("actor_id")["name"]
+    links = tables["event_sources"].dropna(subset=["actors"])
+    link = links[links["actors"].str.contains(" ")].iloc[0]
+    section = text.split(f"{{#{link['event_id']} .syriatl-event}}")[1].split(".syriatl-event}")[0]
+    line = next(row for row in section.splitlines() if link["source_id"] in row)
+    assert "names " + ", ".join(md(names[a]) for a in link["actors"].split()) in line
+    if isinstance(link["supports"], str):
+        assert "states " + ", ".join(link["supports"].split()) in line
+
+
 def test_indexes_have_every_actor_and_place_with_aliases(pages, tables):
     for page, table, key in (
         ("actors.md", "actors", "actor_id"),
@@ -205,7 +219,8 @@ def test_built_pages_follow_the_data(tmp_path, built_site):
             {
                 "event_id": "E999999",
                 "source_id": cited["source_id"],
-                "supports": "date place actors outcome",
+                "supports": "date place outcome",
+                "actors": "sohr",
                 "note": "",
             },
         ],

@@ -18,7 +18,7 @@ def links_of(root, event_id: str) -> list[dict]:
 
 @pytest.mark.parametrize(
     ("aspect", "column"),
-    [("date", "date"), ("place", "place_id"), ("actors", "event_id"), ("outcome", "title")],
+    [("date", "date"), ("place", "place_id"), ("outcome", "title")],
 )
 def test_every_aspect_of_an_event_needs_a_source_that_states_it(package, aspect, column):
     events = read_rows(package, "events")
@@ -42,16 +42,70 @@ def test_figures_need_a_source_that_states_them(package):
     assert_reported(package, "event-supported", "events", row, "fatalities")
 
 
-@pytest.mark.parametrize("supports", ["date rumour", ""])
-def test_a_malformed_or_empty_supports_is_a_schema_error(package, supports):
-    """A link says what its page supports, in the known words: a page that supports nothing
-    is not linked."""
+@pytest.mark.parametrize("supports", ["date rumour", "date actors"])
+def test_a_malformed_supports_is_a_schema_error(package, supports):
+    """A link says what its page supports in the known words; who is named is in its own
+    column, not a word of supports."""
     set_cell(package, "event_sources", 0, "supports", supports)
     report = syriatl.validate(package)
     assert any(
         p.table == "event_sources" and p.column == "supports" and p.row == 2
         for p in report.problems
     ), report.to_text()
+
+
+def test_a_link_that_states_nothing_is_reported(package):
+    """A page that states nothing of the event (no supports, no actors named) is not linked."""
+    set_cell(package, "event_sources", 0, "supports", "")
+    set_cell(package, "event_sources", 0, "actors", "")
+    found = assert_reported(package, "link-states-something", "event_sources", 2, "supports")
+    first = read_rows(package, "event_sources")[0]
+    assert first["event_id"] in found.message and first["source_id"] in found.message
+
+
+def test_every_actor_of_an_event_needs_a_source_that_names_it(package):
+    """Take an actor out of every link's list of named actors: its event_actors row is
+    reported, since no page names it (a page saying "rebels" does not name HTS)."""
+    actors = read_rows(package, "event_actors")
+    index = next(
+        i for i, a in enumerate(actors) if sum(b["event_id"] == a["event_id"] for b in actors) > 1
+    )
+    event_id, actor_id = actors[index]["event_id"], actors[index]["actor_id"]
+    rows = read_rows(package, "event_sources")
+    for row in rows:
+        if row["event_id"] == event_id:
+            row["actors"] = " ".join(a for a in row["actors"].split() if a != actor_id)
+    write_rows(package, "event_sources", rows)
+    found = assert_reported(package, "actor-named", "event_actors", index + 2, "actor_id")
+    assert event_id in found.message and actor_id in found.message
+
+
+def test_an_actor_of_an_unknown_event_is_left_to_its_foreign_key(package):
+    """An event_actors row whose event does not exist is reported once, by its foreign key,
+    not again as an actor no page names."""
+    actors = read_rows(package, "event_actors")
+    write_rows(package, "event_actors", [*actors, dict(actors[0], event_id="E999998")])
+    report = syriatl.validate(package)
+    mine = [p for p in report.problems if p.table == "event_actors" and p.row == len(actors) + 2]
+    assert mine and not [p for p in mine if p.rule == "actor-named"], report.to_text()
+
+
+def test_a_named_actor_must_be_an_actor_of_the_event(package):
+    """A link may name only the event's own actors: an actor of another event is reported on
+    the link, with the source, the actor and the event."""
+    rows = read_rows(package, "event_sources")
+    index = next(i for i, r in enumerate(rows) if r["actors"])
+    mine = {a["actor_id"] for a in read_rows(package, "event_actors")}
+    events_actors = {
+        a["actor_id"]
+        for a in read_rows(package, "event_actors")
+        if a["event_id"] == rows[index]["event_id"]
+    }
+    stranger = sorted(mine - events_actors)[0]
+    rows[index]["actors"] += f" {stranger}"
+    write_rows(package, "event_sources", rows)
+    found = assert_reported(package, "named-actor-listed", "event_sources", index + 2, "actors")
+    assert stranger in found.message and rows[index]["source_id"] in found.message
 
 
 def test_party_media_never_confirms_on_its_own(package):
@@ -111,7 +165,7 @@ def test_summary_names_each_large_town_change_with_one_publisher(package):
     event_id = str(sourced[0])
     rows = read_rows(package, "event_sources")
     first = next(r for r in rows if r["event_id"] == event_id)
-    first["supports"] = "date place actors outcome"
+    first["supports"] = "date place outcome"
     kept = [r for r in rows if r["event_id"] != event_id or r is first]
     write_rows(package, "event_sources", kept)
     after = summarize(path=package)
@@ -155,7 +209,7 @@ def test_a_capture_announced_twice_is_a_likely_duplicate(package):
     assert not [p for p in syriatl.validate(package).problems if p.rule == "likely-duplicate"]
 
 
-@pytest.mark.parametrize("supports", ["date place actors", "place figures"])
+@pytest.mark.parametrize("supports", ["date place", "place figures"])
 def test_a_page_that_does_not_state_the_outcome_counts_for_no_publisher(package, supports):
     """A link whose page does not state what happened (only the day, place, actors or figures)
     does not make a second publisher: give every link of a confirmed event but one such

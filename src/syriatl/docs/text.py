@@ -172,12 +172,15 @@ class Data:
         return out
 
     def sources_of(self) -> dict[str, list[dict]]:
-        """event_id -> its sources rows (with the link's note), by publication date."""
+        """event_id -> its sources rows (with the link's note, what the page states and whom
+        it names), by publication date."""
         sources = self.by_key("sources", "source_id")
         out: dict[str, list[dict]] = defaultdict(list)
         for row in self.rows["event_sources"]:
             source = dict(sources.get(row["source_id"], {"source_id": row["source_id"]}))
             source["link_note"] = row.get("note")
+            source["link_supports"] = row.get("supports")
+            source["link_actors"] = (row.get("actors") or "").split()
             out[row["event_id"]].append(source)
         for rows in out.values():
             rows.sort(key=lambda s: (s.get("published") or date.max, s["source_id"]))

@@ -24,7 +24,9 @@ from syriatl.docs.text import (
 # -- timeline -------------------------------------------------------------------------------
 
 
-def _source_line(source: dict) -> str:
+def _source_line(source: dict, actors: dict[str, dict]) -> str:
+    """A source as the timeline cites it: publisher, day, ID, what the page states of the event
+    and whom it names (so every part of an event can be traced to a page), and the link's note."""
     publisher = md(source.get("publisher") or source["source_id"])
     if source.get("original_publisher"):
         publisher += f" (from {md(source['original_publisher'])})"
@@ -32,6 +34,13 @@ def _source_line(source: dict) -> str:
     label = f"{publisher}, {short_date(when)}" if when else publisher
     text = f"[{label}]({url(source['url'])})" if source.get("url") else label
     text += f" <small>{md(source['source_id'])}</small>"
+    stated = (source.get("link_supports") or "").split()
+    named = [md(actors.get(a, {}).get("name") or a) for a in source.get("link_actors") or []]
+    if stated or named:
+        parts = ([f"states {', '.join(stated)}"] if stated else []) + (
+            [f"names {', '.join(named)}"] if named else []
+        )
+        text += f" <small>({'; '.join(parts)})</small>"
     if source.get("link_note"):
         text += f": {md(source['link_note'])}"
     return text
@@ -243,7 +252,7 @@ def render_timeline(data: Data) -> str:
                 out += ["Actors: " + "; ".join(people), ""]
             cited = sources.get(eid, [])
             if cited:
-                out += ["Sources:", ""] + [f"- {_source_line(s)}" for s in cited] + [""]
+                out += ["Sources:", ""] + [f"- {_source_line(s, actors)}" for s in cited] + [""]
             if event.get("notes"):
                 out += ['!!! note "Notes"', "", indent(md(event["notes"])), ""]
             out += ["</article>", ""]

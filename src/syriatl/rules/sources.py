@@ -22,7 +22,6 @@ PARTY_SOURCE_TYPES = ("state-media", "party-media", "official")
 SUPPORT_ASPECTS = {
     "date": "date",
     "place": "place_id",
-    "actors": "event_id",
     "outcome": "title",
     "figures": "fatalities",
 }
@@ -268,13 +267,11 @@ def stated(links, *aspects: str) -> dict:
     "event-supported",
     events=("event_id", "date_precision", "place_id", "fatalities"),
     event_sources=("event_id", "supports"),
-    event_actors=("event_id",),
 )
 def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every event has, among its sources, one that states its day (unless it is dated to a
-    span: no page gives the day), one its place (if it has one), one its actors (if it names
-    any), one its outcome, and one its figures (if it has any), as event_sources.supports
-    records.
+    span: no page gives the day), one its place (if it has one), one its outcome, and one its
+    figures (if it has any), as event_sources.supports records (its actors: actor-named).
     """
     import pandas as pd
 
@@ -283,9 +280,6 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
     needed = {
         "date": events["date_precision"] == "day",
         "place": events["place_id"].notna(),
-        "actors": pd.Series(
-            tables.named("event_actors", "event_id", "events", "event_id"), index=events.index
-        ),
         "outcome": pd.Series(True, index=events.index),
         "figures": events["fatalities"].notna(),
     }
@@ -303,3 +297,119 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
             ),
             events,
         )
+
+
+def named_actors(links):
+    """Each actor that event_sources.actors lists, as two arrays: the link's row position and
+    the actor_id. Each distinct list is split once (a few hundred lists, millions of links)."""
+    import numpy as np
+
+    from syriatl.grouping import distinct_codes
+
+    distinct, codes = distinct_codes(links["actors"].astype("string"))
+    words = [str(value).split() for value in distinct] + [[]]  # the last: code -1, missing
+    sizes = np.array([len(found) for found in words])
+    starts = np.cumsum(sizes) - sizes
+    flat = np.array([actor for found in words for actor in found] + [""], dtype=object)
+    each = sizes[codes]
+    rows = np.repeat(np.arange(len(links)), each)
+    within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
+    return rows, flat[np.repeat(starts[codes], each) + within]
+
+
+def _pair_keys(tables: Tables):
+    """The (event, actor) pairs of event_actors and of event_sources.actors as comparable
+    integers, with the link row of each named pair; computed once for the two rules that read
+    them. A row whose event is unknown (reported by its foreign key) matches everything."""
+
+    def compute():
+        import numpy as np
+        import pandas as pd
+
+        rows, named = named_actors(tables["event_sources"])
+        actors = tables["event_actors"]["actor_id"].astype(str).to_numpy(dtype=object)
+        codes, labels = pd.factorize(np.concatenate([actors, named]))
+        width = len(labels) + 1
+        of_actor = tables.positions("event_actors", "event_id", "events", "event_id")
+        of_link = tables.positions("event_sources", "event_id", "events", "event_id")[rows]
+        listed = of_actor.astype(np.int64) * width + codes[: len(actors)]
+        cited = of_link.astype(np.int64) * width + codes[len(actors) :]
+        unnamed = ~np.isin(listed, cited) & (of_actor >= 0)
+        unlisted = ~np.isin(cited, listed) & (of_link >= 0)
+        return unnamed, unlisted, rows, named
+
+    return tables.memo("actor-pairs", compute)
+
+
+@rule(
+    "actor-named",
+    events=("event_id",),
+    event_actors=("event_id", "actor_id"),
+    event_sources=("event_id", "actors"),
+)
+def actor_named(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every actor of an event is named by at least one of its sources, as
+    event_sources.actors records: a page that says only "rebels" names the generic opposition,
+    not Hay'at Tahrir al-Sham.
+    """
+    import pandas as pd
+
+    unnamed, _, _, _ = _pair_keys(tables)
+    actors = tables["event_actors"]
+    yield from problems_at(
+        "event_actors",
+        pd.Series(unnamed, index=actors.index),
+        "actor_id",
+        "actor-named",
+        lambda row: (
+            f"no source of event {row.event_id} names {row.actor_id} (event_sources.actors)"
+        ),
+        actors,
+    )
+
+
+@rule(
+    "named-actor-listed",
+    events=("event_id",),
+    event_actors=("event_id", "actor_id"),
+    event_sources=("event_id", "actors"),
+)
+def named_actor_listed(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Each actor a source is said to name (event_sources.actors) is an actor of that event in
+    event_actors.
+    """
+    import numpy as np
+
+    _, unlisted, rows, named = _pair_keys(tables)
+    links = tables["event_sources"]
+    for at in np.flatnonzero(unlisted):
+        link = links.iloc[rows[at]]
+        yield Problem(
+            table="event_sources",
+            row=int(links.index[rows[at]]),
+            column="actors",
+            rule="named-actor-listed",
+            message=(
+                f"{link['source_id']} is said to name {named[at]}, which is not an actor of "
+                f"event {link['event_id']} in event_actors"
+            ),
+        )
+
+
+@rule(
+    "link-states-something",
+    event_sources=("event_id", "source_id", "supports", "actors"),
+)
+def link_states_something(tables: Tables, package: Package) -> Iterator[Problem]:
+    """Every event-source link says what its page states: its supports, its actors or both.
+    A page that states nothing of the event is not linked.
+    """
+    links = tables["event_sources"]
+    yield from problems_at(
+        "event_sources",
+        links["supports"].isna() & links["actors"].isna(),
+        "supports",
+        "link-states-something",
+        lambda row: f"the link of {row.event_id} to {row.source_id} states nothing of it",
+        links,
+    )

@@ -493,3 +493,33 @@ def test_geonames_cities_are_geonamescaches():
         assert cities.get(ident) == reference.get(ident), ident
     syrian = {ident for ident, city in reference.items() if city["countrycode"] == "SY"}
     assert {str(city["geonameid"]) for city in syrian_towns()} == syrian
+
+
+# -- missing cells the control rules meet (each left to its column's constraint) --------------
+
+
+def _internal_errors(package):
+    return [p for p in syriatl.validate(package).problems if p.rule == "internal-error"]
+
+
+def test_a_shared_baseline_without_holder_is_left_to_the_constraint(package):
+    # the arrays that compare the two holders' sides meet a missing holder: no internal error
+    index = find_row(package, "control_baseline", place_id="aleppo")
+    row = set_cell(package, "control_baseline", index, "holder_id", "")
+    assert_reported(package, "constraint-error", "control_baseline", row, "holder_id")
+    assert not _internal_errors(package)
+
+
+def test_an_undated_collapse_is_left_to_the_constraint(package):
+    row = set_cell(package, "control_collapses", 0, "date", "")
+    assert_reported(package, "constraint-error", "control_collapses", row, "date")
+    assert not _internal_errors(package)
+    assert not [p for p in syriatl.validate(package).problems if p.rule == "control-collapse"]
+
+
+def test_an_undated_daily_row_is_reported_not_broken(package):
+    row = set_cell(package, "daily_control", 0, "date", "")
+    assert_reported(package, "constraint-error", "daily_control", row, "date")
+    found = assert_reported(package, "control-derived", "daily_control", row, "place_id")
+    assert " on empty is not a day of a baseline place" in found.message
+    assert not _internal_errors(package)

@@ -97,7 +97,10 @@ def distinct_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(pa.array(values.array))
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray) and array.num_chunks > 1:
+        array = array.combine_chunks()  # one dictionary: unifying many costs more
+    encoded = pc.dictionary_encode(array)
     if isinstance(encoded, pa.ChunkedArray):
         if not encoded.num_chunks:
             return np.array([], dtype=object), np.array([], dtype=np.int32)
@@ -107,7 +110,7 @@ def distinct_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     else:
         dictionary, indices = encoded.dictionary, encoded.indices
     codes = pc.fill_null(indices, -1).to_numpy()
-    return np.asarray(dictionary.to_pylist(), dtype=object), codes
+    return dictionary.to_numpy(zero_copy_only=False).astype(object), codes
 
 
 def _offsets(values: pd.Series):

@@ -336,6 +336,7 @@ def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
     chain), and the event that says so is dated that day.
     """
     import numpy as np
+    import pandas as pd
 
     from syriatl.grouping import isin, positions
     from syriatl.history import side_map
@@ -358,7 +359,9 @@ def control_collapse(tables: Tables, package: Package) -> Iterator[Problem]:
         holder, event = str(row.holder_id), str(row.event_id)
         if side.get(holder, holder) != holder:
             column, message = "holder_id", f"{holder} is part of {side[holder]}; name the side"
-        elif event in dated and dated[event] != row.date:
+        elif event in dated and dated[event] != row.date and not pd.isna(dated[event]):
+            if pd.isna(row.date):  # a missing date is the date column's constraint to report
+                continue
             column = "date"
             message = f"{event} is dated {dated[event]:%Y-%m-%d}, not {row.date:%Y-%m-%d}"
         else:
@@ -421,7 +424,7 @@ def control_derived(tables: Tables, package: Package) -> Iterator[Problem]:
         for column in compared:
             candidates |= _differ(merged[column], merged[column + "_derived"])
     for row in merged[candidates].itertuples(index=False):
-        where = f"{row.place_id} on {row.date:%Y-%m-%d}"
+        where = f"{row.place_id} on {_shown(row.date)}"
         if row.found_in == "left_only":
             found = [(int(row.row), "place_id", f"{where} is not a day of a baseline place")]
         elif row.found_in == "right_only":

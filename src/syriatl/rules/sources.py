@@ -300,45 +300,81 @@ def event_supported(tables: Tables, package: Package) -> Iterator[Problem]:
 
 
 def named_actors(links):
-    """Each actor that event_sources.actors lists, as two arrays: the link's row position and
-    the actor_id. Each distinct list is split once (a few hundred lists, millions of links)."""
+    """Each actor that event_sources.actors lists, as the link's row position and the actor_id
+    (``words[at]``): three arrays, ``rows``, ``words`` and ``at``. Each distinct list is split
+    once (a few hundred lists, millions of links), into ``words``."""
     import numpy as np
+    import pandas as pd
 
     from syriatl.grouping import distinct_codes
 
     distinct, codes = distinct_codes(links["actors"].astype("string"))
-    words = [str(value).split() for value in distinct] + [[]]  # the last: code -1, missing
-    sizes = np.array([len(found) for found in words])
+    texts = [str(value) for value in distinct]
+    # a list of printable ASCII and spaces (every valid one) splits at its spaces: all of them
+    # at once, each list's words counted by a regular expression; any other one by itself
+    plain = pd.Series(texts, dtype="string").str.fullmatch(r"[!-~ ]*").to_numpy(dtype=bool)
+    sizes = pd.Series(texts, dtype="string").str.count(r"[!-~]+").to_numpy(dtype=np.int64)
+    odd = {at: texts[at].split() for at in np.flatnonzero(~plain)}
+    for at, found in odd.items():
+        sizes[at] = len(found)
+    sizes = np.append(sizes, 0)  # the last: code -1, missing
     starts = np.cumsum(sizes) - sizes
-    flat = np.array([actor for found in words for actor in found] + [""], dtype=object)
+    flat = np.empty(int(sizes.sum()) + 1, dtype=object)
+    flat[-1] = ""
+    mine = np.flatnonzero(plain)
+    slots = np.repeat(starts[mine], sizes[mine]) + (
+        np.arange(int(sizes[mine].sum()))
+        - np.repeat(np.cumsum(sizes[mine]) - sizes[mine], sizes[mine])
+    )
+    flat[slots] = " ".join(texts[at] for at in mine).split()
+    for at, found in odd.items():
+        flat[starts[at] : starts[at] + len(found)] = found
     each = sizes[codes]
     rows = np.repeat(np.arange(len(links)), each)
     within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
-    return rows, flat[np.repeat(starts[codes], each) + within]
+    return rows, flat, np.repeat(starts[codes], each) + within
 
 
 def _pair_keys(tables: Tables):
     """The (event, actor) pairs of event_actors and of event_sources.actors as comparable
-    integers, with the link row of each named pair; computed once for the two rules that read
-    them. A row whose event is unknown (reported by its foreign key) matches everything."""
+    integers, with the link row and the name (``words[at]``) of each named pair; computed once
+    for the two rules that read them. A row whose event is unknown (reported by its foreign
+    key) matches everything."""
 
     def compute():
         import numpy as np
         import pandas as pd
 
-        rows, named = named_actors(tables["event_sources"])
-        actors = tables["event_actors"]["actor_id"].astype(str).to_numpy(dtype=object)
-        codes, labels = pd.factorize(np.concatenate([actors, named]))
-        width = len(labels) + 1
+        rows, words, at = named_actors(tables["event_sources"])
+        # every actor as a code: event_actors' through the foreign key's look-up, each
+        # distinct name a link gives looked up once (a name that is no actor's: a code of
+        # its own, after them; a missing actor_id: the one after that)
+        actor_codes, labels = tables.codes("event_actors", "actor_id", "actors", "actor_id")
+        actor_codes = np.where(actor_codes >= 0, actor_codes, len(labels) + 1)
+        found = pd.Index(labels).get_indexer(words)
+        named_codes = np.where(found >= 0, found, len(labels))[at]
+        width = len(labels) + 2
         of_actor = tables.positions("event_actors", "event_id", "events", "event_id")
         of_link = tables.positions("event_sources", "event_id", "events", "event_id")[rows]
-        listed = of_actor.astype(np.int64) * width + codes[: len(actors)]
-        cited = of_link.astype(np.int64) * width + codes[len(actors) :]
-        unnamed = ~np.isin(listed, cited) & (of_actor >= 0)
-        unlisted = ~np.isin(cited, listed) & (of_link >= 0)
-        return unnamed, unlisted, rows, named
+        listed = of_actor.astype(np.int64) * width + actor_codes
+        cited = of_link.astype(np.int64) * width + named_codes
+        unnamed = ~_among(listed, cited) & (of_actor >= 0)
+        unlisted = ~_among(cited, listed) & (of_link >= 0)
+        return unnamed, unlisted, rows, words, at
 
     return tables.memo("actor-pairs", compute)
+
+
+def _among(values, others):
+    """Which of the integers ``values`` are among ``others`` (``np.isin``, by one sort and a
+    binary search)."""
+    import numpy as np
+
+    if not len(others):
+        return np.zeros(len(values), dtype=bool)
+    others = np.sort(others)
+    at = np.minimum(np.searchsorted(others, values), len(others) - 1)
+    return others[at] == values
 
 
 @rule(
@@ -354,7 +390,7 @@ def actor_named(tables: Tables, package: Package) -> Iterator[Problem]:
     """
     import pandas as pd
 
-    unnamed, _, _, _ = _pair_keys(tables)
+    unnamed = _pair_keys(tables)[0]
     actors = tables["event_actors"]
     yield from problems_at(
         "event_actors",
@@ -380,17 +416,17 @@ def named_actor_listed(tables: Tables, package: Package) -> Iterator[Problem]:
     """
     import numpy as np
 
-    _, unlisted, rows, named = _pair_keys(tables)
+    _, unlisted, rows, words, at = _pair_keys(tables)
     links = tables["event_sources"]
-    for at in np.flatnonzero(unlisted):
-        link = links.iloc[rows[at]]
+    for pair in np.flatnonzero(unlisted):
+        link = links.iloc[rows[pair]]
         yield Problem(
             table="event_sources",
-            row=int(links.index[rows[at]]),
+            row=int(links.index[rows[pair]]),
             column="actors",
             rule="named-actor-listed",
             message=(
-                f"{link['source_id']} is said to name {named[at]}, which is not an actor of "
+                f"{link['source_id']} is said to name {words[at[pair]]}, which is not an actor of "
                 f"event {link['event_id']} in event_actors"
             ),
         )

@@ -41,7 +41,9 @@ SEED_FACTS = [
     ("2024-12-06", "territory-captured", "daraa", "southern-operations-room"),
     ("2024-12-06", "territory-captured", "suwayda", "suwayda-druze-factions"),
     ("2024-12-07", "diplomatic-contact", "doha", "abbas-araghchi"),
-    ("2024-12-08", "territory-captured", "damascus", "hayat-tahrir-al-sham"),
+    # the seed credits HTS; the pages read again name the Military Operations Command it led
+    # (and the Southern Operations Room), none HTS itself entering Damascus
+    ("2024-12-08", "territory-captured", "damascus", "military-operations-command"),
     ("2024-12-08", "leadership-change", "damascus", "bashar-al-assad"),
     ("2024-12-08", "statement", "moscow", "russia-ministry-of-foreign-affairs"),
     ("2024-12-08", "statement", "umayyad-mosque", "abu-mohammed-al-jolani"),

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -69,16 +70,21 @@ class Cells:
         return pd.DataFrame(picked, index=self.rows.index, copy=False)
 
 
+_LIMIT_HELD = threading.RLock()
+
+
 @contextmanager
 def field_size_limit(limit: int = MAX_FIELD_BYTES) -> Iterator[None]:
     """The csv module's field size limit while the block runs. The limit is the whole
     process's: a library that left it changed would change how its user's own code (or
-    frictionless) reads CSV files."""
-    previous = csv.field_size_limit(limit)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
+    frictionless) reads CSV files. One block at a time: the validator reads two files at once,
+    and each block restores what it found."""
+    with _LIMIT_HELD:
+        previous = csv.field_size_limit(limit)
+        try:
+            yield
+        finally:
+            csv.field_size_limit(previous)
 
 
 def read_csv(source: bytes | Path, *, strict: bool = True) -> Cells:

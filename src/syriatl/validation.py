@@ -8,6 +8,7 @@ and tables (:mod:`syriatl.rules`). Bad data never raises: it becomes a problem i
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,15 +51,11 @@ def _validate(path: Path | None, shown: str) -> Report:
     for exc in resource_problems:
         report.problems.append(Problem(table=exc.table or "", rule=exc.rule, message=str(exc)))
     tables: dict[str, pd.DataFrame] = {}
-    for name, resource in package.resources.items():
-        raw, problems = read_table(resource)
+    for name, (typed, problems) in zip(package.resources, _read_all(package), strict=True):
         report.problems.extend(problems)
-        if raw is None:
-            continue
-        typed, problems = check_table(raw, resource, package)
-        report.problems.extend(problems)
-        tables[name] = typed
-        report.rows[name] = len(typed)
+        if typed is not None:
+            tables[name] = typed
+            report.rows[name] = len(typed)
     from syriatl.rules import run_checks
 
     for problem in run_checks(tables, package):
@@ -67,6 +64,41 @@ def _validate(path: Path | None, shown: str) -> Report:
         report.problems.append(_with_file(problem, file))
     report.problems.sort(key=lambda p: (p.file, p.table, p.row or 0, p.column, p.rule, p.message))
     return report
+
+
+def _read_all(package: Package):
+    """Each table read and typed (:func:`read_table`, :func:`check_table`), with its problems,
+    in the descriptor's order; the largest files first, two at a time (pandas, numpy and
+    pyarrow let go of the interpreter while they parse and compare, so two cores share the
+    work)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(resource: Resource):
+        raw, problems = read_table(resource)
+        if raw is None:
+            return None, problems
+        typed, more = check_table(raw, resource, package)
+        return typed, problems + more
+
+    def size(resource: Resource) -> int:
+        try:
+            return resource.path.stat().st_size
+        except OSError:
+            return 0
+
+    import warnings
+
+    import pandas as pd
+
+    resources = list(package.resources.values())
+    largest = sorted(resources, key=size, reverse=True)
+    # the warning filters are the process's: set once here, around both threads, so that
+    # neither thread's own filter (reading's) can leave them changed
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            done = dict(zip([r.name for r in largest], pool.map(one, largest), strict=True))
+    return [done[resource.name] for resource in resources]
 
 
 def _with_file(problem: Problem, file: str) -> Problem:

@@ -303,32 +303,26 @@ def named_actors(links):
     """Each actor that event_sources.actors lists, as the link's row position and the actor_id
     (``words[at]``): three arrays, ``rows``, ``words`` and ``at``. Each distinct list is split
     once (a few hundred lists, millions of links), into ``words``."""
+    import re
+
     import numpy as np
-    import pandas as pd
 
     from syriatl.grouping import distinct_codes
 
     distinct, codes = distinct_codes(links["actors"].astype("string"))
     texts = [str(value) for value in distinct]
-    # a list of printable ASCII and spaces (every valid one) splits at its spaces: all of them
-    # at once, each list's words counted by a regular expression; any other one by itself
-    plain = pd.Series(texts, dtype="string").str.fullmatch(r"[!-~ ]*").to_numpy(dtype=bool)
-    sizes = pd.Series(texts, dtype="string").str.count(r"[!-~]+").to_numpy(dtype=np.int64)
-    odd = {at: texts[at].split() for at in np.flatnonzero(~plain)}
-    for at, found in odd.items():
-        sizes[at] = len(found)
+    # every list split at once; a list of k names separated by single spaces (every valid one)
+    # holds k - 1 spaces, so when the counts add up each list's count is its own
+    joined = " ".join(texts)
+    found = joined.split()
+    sizes = np.array([text.count(" ") + 1 if text else 0 for text in texts], dtype=np.int64)
+    if re.search(r"[^\S ]", joined) or len(found) != int(sizes.sum()):  # split one by one
+        split = [text.split() for text in texts]
+        sizes = np.array([len(words) for words in split], dtype=np.int64)
+        found = [word for words in split for word in words]
     sizes = np.append(sizes, 0)  # the last: code -1, missing
     starts = np.cumsum(sizes) - sizes
-    flat = np.empty(int(sizes.sum()) + 1, dtype=object)
-    flat[-1] = ""
-    mine = np.flatnonzero(plain)
-    slots = np.repeat(starts[mine], sizes[mine]) + (
-        np.arange(int(sizes[mine].sum()))
-        - np.repeat(np.cumsum(sizes[mine]) - sizes[mine], sizes[mine])
-    )
-    flat[slots] = " ".join(texts[at] for at in mine).split()
-    for at, found in odd.items():
-        flat[starts[at] : starts[at] + len(found)] = found
+    flat = np.array([*found, ""], dtype=object)
     each = sizes[codes]
     rows = np.repeat(np.arange(len(links)), each)
     within = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
@@ -372,7 +366,7 @@ def _among(values, others):
 
     if not len(others):
         return np.zeros(len(values), dtype=bool)
-    others = np.sort(others)
+    others = np.sort(others, kind="stable")  # runs by event: nearly sorted, which timsort likes
     at = np.minimum(np.searchsorted(others, values), len(others) - 1)
     return others[at] == values
 

@@ -90,6 +90,17 @@ def test_an_actor_of_an_unknown_event_is_left_to_its_foreign_key(package):
     assert mine and not [p for p in mine if p.rule == "actor-named"], report.to_text()
 
 
+def test_a_statement_without_certainty_is_its_columns_finding(package):
+    """A statement whose certainty is missing is reported by the column's constraint; the
+    statement rule handles the gap instead of stopping with an internal error."""
+    events = read_rows(package, "events")
+    index = next(i for i, e in enumerate(events) if e["event_type"] == "statement")
+    set_cell(package, "events", index, "certainty", "")
+    report = syriatl.validate(package)
+    assert not [p for p in report.problems if p.rule == "internal-error"], report.to_text()
+    assert any(p.column == "certainty" and p.row == index + 2 for p in report.problems)
+
+
 def test_a_named_actor_must_be_an_actor_of_the_event(package):
     """A link may name only the event's own actors: an actor of another event is reported on
     the link, with the source, the actor and the event."""

@@ -159,8 +159,10 @@ def statement_certainty(tables: Tables, package: Package) -> Iterator[Problem]:
 
     events = tables["events"]
     certainty = events["certainty"].astype("string")
-    graded = ((events["event_type"] == "statement") & (certainty != "disputed")).to_numpy(
-        dtype=bool
+    graded = (
+        ((events["event_type"] == "statement") & (certainty != "disputed"))
+        .fillna(False)  # a missing certainty is its column's finding, not this rule's
+        .to_numpy(dtype=bool)
     )
     counts = publisher_counts(tables, graded, non_party=True)
     expected = pd.Series(

@@ -215,7 +215,12 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
     the columns where one fails go to pandera, whose schema holds the very same functions, for
     the report of every failing cell. A valid table never imports pandera.
     """
-    from syriatl.schemas import CONSTRAINT_OF_CHECK, failing_columns, pandera_schema
+    from syriatl.schemas import (
+        CONSTRAINT_OF_CHECK,
+        failing_columns,
+        pandera_schema,
+    )
+    from syriatl.schemas import constraints as table_constraints
 
     failing = failing_columns(typed, resource, package)
     if not failing:
@@ -268,6 +273,8 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
         )
         row = None if pd.isna(case.index) else int(case.index)
         constraint = CONSTRAINT_OF_CHECK.get(name)
+        if constraint == "required":
+            continue  # its rows come from the function itself, below
         if name in ("field_uniqueness", "multiple_fields_uniqueness"):
             columns = key if name == "multiple_fields_uniqueness" or column in key else [column]
             rule = "primary-key" if columns == key else "unique-error"
@@ -295,6 +302,22 @@ def constraint_problems(typed: pd.DataFrame, resource: Resource, package: Packag
             continue
         seen.add(marker)
         problems.append(Problem(resource.name, row, column, rule, message, resource.relpath))
+    # a missing value's row is read from the required constraint's own function: pandera
+    # before 0.3x loses it for a categorical column (or adds rows) when it reports nulls
+    for each in table_constraints(resource):
+        if each.name == "not_nullable" and each.column in failing:
+            missing = ~each.function(typed[each.column]).to_numpy(dtype=bool)
+            problems.extend(
+                Problem(
+                    resource.name,
+                    int(row),
+                    each.column,
+                    "constraint-error",
+                    "a value is required",
+                    resource.relpath,
+                )
+                for row in typed.index[missing]
+            )
     return problems
 
 

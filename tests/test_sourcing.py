@@ -251,3 +251,25 @@ def test_a_source_no_row_cites_is_reported(package):
     write_rows(package, "event_sources", [*links, cited])
     report = syriatl.validate(package)
     assert not any("S99999" in p.message and p.rule == "source-cited" for p in report.problems)
+
+
+@pytest.mark.parametrize("spelling", ["Reuters (via Devdiscourse)", "the reuters", "REUTERS."])
+def test_a_second_spelling_of_a_publisher_is_reported(package, spelling):
+    """A copy of a Reuters story whose original publisher is spelt another way would count as a
+    second publisher: the second spelling is reported at its cell, naming the usual one."""
+    sources = read_rows(package, "sources")
+    index = next(i for i, s in enumerate(sources) if s["original_publisher"] == "Reuters")
+    row = set_cell(package, "sources", index, "original_publisher", spelling)
+    found = assert_reported(package, "publisher-spelling", "sources", row, "original_publisher")
+    assert spelling in found.message and "'Reuters'" in found.message
+
+
+def test_a_publisher_without_an_original_is_checked_in_its_own_column(package):
+    sources = read_rows(package, "sources")
+    index = next(
+        i
+        for i, s in enumerate(sources)
+        if not s["original_publisher"] and s["publisher"] == "Enab Baladi"
+    )
+    row = set_cell(package, "sources", index, "publisher", "Enab Baladi (English)")
+    assert_reported(package, "publisher-spelling", "sources", row, "publisher")

@@ -111,6 +111,57 @@ def source_cited(tables: Tables, package: Package) -> Iterator[Problem]:
 
 
 @rule(
+    "publisher-spelling",
+    sources=("source_id", "publisher", "original_publisher"),
+)
+def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
+    """A publisher is spelt one way: two names that differ only in case, punctuation, a leading
+    "The" or a note in brackets ("Xinhua (via IANS)", "The Jerusalem Post") name one publisher,
+    and independence is counted by the name, so a second spelling would count a copy twice.
+    Each source's publisher is its original publisher where it has one; the spelling most
+    sources use is the one to keep.
+    """
+    import pandas as pd
+
+    sources = tables["sources"]
+    publisher = sources["publisher"].astype("string")
+    original = (
+        sources["original_publisher"].astype("string")
+        if "original_publisher" in sources.columns
+        else pd.Series(pd.NA, index=sources.index, dtype="string")
+    )
+    name = original.fillna(publisher)
+    key = (
+        name.str.replace(r"\([^)]*\)", " ", regex=True)
+        .str.casefold()
+        .str.replace(r"^\W*the\s+", "", regex=True)
+        .str.replace(r"\W+", "", regex=True)
+    )
+    spellings = pd.DataFrame({"key": key, "name": name}).dropna()
+    counts = spellings.value_counts().reset_index(name="n")  # most used spelling first
+    counts = counts.sort_values(["key", "n", "name"], ascending=[True, False, True])
+    kept = counts.drop_duplicates("key").set_index("key")["name"]
+    usual = key.map(kept)
+    other = name.notna() & usual.notna() & (name != usual)
+    for column, mask in (
+        ("original_publisher", other & original.notna()),
+        ("publisher", other & original.isna()),
+    ):
+        yield from problems_at(
+            "sources",
+            mask,
+            column,
+            "publisher-spelling",
+            lambda row: (
+                f"{row.source_id} spells its publisher {name[row.name]!r}, which other sources "
+                f"spell {usual[row.name]!r}; spell one publisher one way, as independence is "
+                "counted by the name"
+            ),
+            sources,
+        )
+
+
+@rule(
     "confirmed-publishers",
     events=("event_id", "certainty"),
     event_sources=("event_id", "source_id"),

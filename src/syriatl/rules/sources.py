@@ -121,6 +121,7 @@ def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
     Each source's publisher is its original publisher where it has one; the spelling most
     sources use is the one to keep.
     """
+    import numpy as np
     import pandas as pd
 
     sources = tables["sources"]
@@ -131,17 +132,23 @@ def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
         else pd.Series(pd.NA, index=sources.index, dtype="string")
     )
     name = original.fillna(publisher)
-    key = (
-        name.str.replace(r"\([^)]*\)", " ", regex=True)
+    codes, names = pd.factorize(name)  # a few hundred names, however many sources
+    keys = (
+        pd.Series(names, dtype="string")
+        .str.replace(r"\([^)]*\)", " ", regex=True)
         .str.casefold()
         .str.replace(r"^\W*the\s+", "", regex=True)
         .str.replace(r"\W+", "", regex=True)
     )
-    spellings = pd.DataFrame({"key": key, "name": name}).dropna()
-    counts = spellings.value_counts().reset_index(name="n")  # most used spelling first
-    counts = counts.sort_values(["key", "n", "name"], ascending=[True, False, True])
-    kept = counts.drop_duplicates("key").set_index("key")["name"]
-    usual = key.map(kept)
+    uses = pd.DataFrame(
+        {"key": keys, "name": names, "n": np.bincount(codes[codes >= 0], minlength=len(names))}
+    )
+    uses = uses.sort_values(["key", "n", "name"], ascending=[True, False, True])  # most used first
+    kept = uses.drop_duplicates("key").set_index("key")["name"]
+    usual_of_name = keys.map(kept).to_numpy(dtype=object)
+    usual = pd.Series(
+        np.where(codes >= 0, usual_of_name[np.maximum(codes, 0)], None), index=sources.index
+    ).astype("string")
     other = name.notna() & usual.notna() & (name != usual)
     for column, mask in (
         ("original_publisher", other & original.notna()),

@@ -195,3 +195,57 @@ def test_load_package_reports_the_first_broken_table_in_the_descriptors_order(
         syriatl.load_package(path=package)
     tables = syriatl.load_package()  # and the shipped package loads whole, in order
     assert list(tables) == [r["name"] for r in DESCRIPTOR["resources"]]
+
+
+DECIMALS = ["36.2021", "", "0.1", "35.12345678901234567890123", "3.5e1", "-0", "+5", ".5"]
+
+
+def test_decimals_parsed_by_the_reader_equal_their_text_typed(package):
+    """The reader parses coordinates as pandas's C reader does (faster than typing their
+    text); they must be the floats Python's ``float()`` makes of the text, missing where empty,
+    and other text columns keep their exact cells."""
+    from conftest import read_rows, write_rows
+
+    rows = read_rows(package, "places")
+    for row, cell in zip(rows, DECIMALS * (len(rows) // len(DECIMALS) + 1), strict=False):
+        row["latitude"] = cell
+        row["name"] = "12"  # looks like a number, is text
+    write_rows(package, "places", rows)
+    places = syriatl.load("places", path=package)
+    expected = [float(row["latitude"]) if row["latitude"] else None for row in rows]
+    assert places["latitude"].astype(object).where(places["latitude"].notna(), None).tolist() == (
+        expected
+    )
+    assert str(places["latitude"].dtype) == "Float64"
+    assert (places["name"] == "12").all() and str(places["name"].dtype) == "string"
+
+
+@pytest.mark.parametrize("cell", ["nan", "True", "1,5", "north"])
+def test_a_decimal_column_with_other_cells_is_typed_as_text(package, cell):
+    """A cell pandas would not read as a decimal leaves the column text, and loading names it,
+    as it did before the reader parsed decimals."""
+    set_cell(package, "places", 3, "longitude", cell)
+    with pytest.raises(ValueError, match=rf"{cell!r} in column longitude, row 5"):
+        syriatl.load("places", path=package)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ['"lat\nitude",longitude\n', "\ufefflatitude,longitude\n", "latitude,longitude,latitude\n"],
+)
+def test_the_decimal_reader_reads_awkward_headers_as_the_text_reader(tmp_path, header):
+    """A label over two lines, a byte-order mark, a repeated label: the header is the same
+    whether decimals are parsed or not, and so are the cells."""
+    from syriatl.reading import read_csv
+
+    path = tmp_path / "awkward.csv"
+    width = header.count(",") + 1
+    path.write_text(header + "\n".join([",".join(["1.5"] * width), ",".join([""] * width)]))
+    text = read_csv(path, strict=False)
+    decimals = read_csv(path, strict=False, numbers=["latitude", "longitude"])
+    assert decimals.header == text.header
+    assert decimals.rows.index.tolist() == text.rows.index.tolist() == [2, 3]
+    for at in range(width):
+        parsed = pd.to_numeric(decimals.rows[at].replace("", None)).tolist()
+        typed = pd.to_numeric(text.rows[at].replace("", None)).tolist()
+        assert parsed == pytest.approx(typed, nan_ok=True)

@@ -36,16 +36,17 @@ def _load(package: Package, name: str) -> pd.DataFrame:
 
 
 def _read(package: Package, name: str) -> pd.DataFrame:
-    """The first stage of loading a table: its cells as text, read by the validator's reader
-    (:func:`syriatl.reading.read_csv`), which loading trusts as pandas's reader would be
-    trusted: ``syriatl validate`` proves a file well formed."""
+    """The first stage of loading a table: its cells as text (and its decimals parsed), read by
+    the validator's reader (:func:`syriatl.reading.read_csv`), which loading trusts as pandas's
+    reader would be trusted: ``syriatl validate`` proves a file well formed."""
     from syriatl.reading import read_csv
 
     if name not in package.resources:
         known = ", ".join(package.resources)
         raise KeyError(f"no table named {name!r}; the tables are: {known}")
     resource = package.resources[name]
-    cells = read_csv(resource.path, strict=False)
+    decimals = [field["name"] for field in resource.fields if field.get("type") == "number"]
+    cells = read_csv(resource.path, strict=False, numbers=decimals)
     raw = cells.columns(resource.field_names).reset_index(drop=True)  # rows from 0, as pandas
     missing = [field for field in resource.field_names if field not in raw]
     if missing:

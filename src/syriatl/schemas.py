@@ -53,9 +53,10 @@ def parse_frame(
 ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """Type a frame of strings (an empty string or a missing value = missing) by its Table Schema.
 
-    A column may also come as a categorical of strings: each distinct string is then typed once.
-    Returns the typed frame and ``(index, column, value)`` for every non-empty cell that is not
-    of its field's type; those cells become missing in the typed frame.
+    A column may also come as a categorical of strings: each distinct string is then typed once;
+    and a number field's column as float64, decimals that the reader parsed. Returns the typed
+    frame and ``(index, column, value)`` for every non-empty cell that is not of its field's
+    type; those cells become missing in the typed frame.
     """
     import numpy as np
     import pandas as pd
@@ -72,6 +73,8 @@ def parse_frame(
         dtype = pandas_dtype(field, name in codes)
         if dtype == "category":  # any string is a code: nothing fails
             value, bad = _category(column), None
+        elif dtype == "Float64" and column.dtype.kind in "iuf":  # the reader parsed decimals
+            value, bad = _decimals(column), None
         elif not isinstance(column.dtype, pd.CategoricalDtype):
             value, bad = parse_column(_as_string(column), field, dtype)
         else:  # each category is typed once; code -1, a missing cell, stays missing
@@ -89,6 +92,16 @@ def parse_frame(
         typed[name] = value.array  # arrays, not Series: the frame need not align their indexes
     frame = pd.DataFrame(typed, index=index, copy=False)
     return frame, failures
+
+
+def _decimals(column: pd.Series) -> pd.Series:
+    """A column of numbers as read by pandas, as Float64: missing where it is NaN (an empty
+    cell: a cell "NaN" leaves the column text)."""
+    import numpy as np
+    import pandas as pd
+
+    values = column.to_numpy(dtype="float64")
+    return pd.Series(pd.arrays.FloatingArray(values, np.isnan(values)), index=column.index)
 
 
 def _as_string(column: pd.Series) -> pd.Series:

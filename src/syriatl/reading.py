@@ -131,27 +131,28 @@ def _parse(source: bytes | Path) -> pd.DataFrame | None:
     ``dtype=str``), and the header row makes nearly every column text. A column whose every
     cell, label included, looks like a number is read again as text, so that "007" stays "007".
     """
+    import pandas as pd
+
+    frame = _pandas(source, header=None)
+    if frame is not None and not all(isinstance(kind, pd.StringDtype) for kind in frame.dtypes):
+        frame = _pandas(source, header=None, dtype=str)
+    return frame
+
+
+def _pandas(source: bytes | Path, **options) -> pd.DataFrame | None:
+    """``pandas.read_csv`` of the file as UTF-8, every cell as written (no "NA" guessed, no
+    blank line skipped) unless ``options`` say otherwise; None when pandas cannot parse it."""
     import warnings
 
     import pandas as pd
 
-    read = {
-        "header": None,
-        "keep_default_na": False,
-        "skip_blank_lines": False,
-        "encoding": "utf-8",
-    }
+    read = {"keep_default_na": False, "skip_blank_lines": False, "encoding": "utf-8", **options}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-            frame = pd.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, **read)
-            if not all(isinstance(kind, pd.StringDtype) for kind in frame.dtypes):
-                if isinstance(source, bytes):
-                    source = io.BytesIO(source)
-                frame = pd.read_csv(source, dtype=str, **read)
+            return pd.read_csv(io.BytesIO(source) if isinstance(source, bytes) else source, **read)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
-    return frame
 
 
 def _parse_decimals(source: bytes | Path, numbers: Collection[str]) -> Cells | None:
@@ -167,8 +168,6 @@ def _parse_decimals(source: bytes | Path, numbers: Collection[str]) -> Cells | N
     (``float_precision="round_trip"`` before pandas 3.1), as typing their text rounds them. A
     column of ``numbers`` with any other cell ("nan", "1,5") stays text, and is typed as text.
     """
-    import warnings
-
     import pandas as pd
 
     header = _header(source)
@@ -177,22 +176,10 @@ def _parse_decimals(source: bytes | Path, numbers: Collection[str]) -> Cells | N
     decimal = [at for at, label in enumerate(header) if label in numbers]
     if not decimal:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-            frame = pd.read_csv(
-                io.BytesIO(source) if isinstance(source, bytes) else source,
-                header=None,
-                skiprows=1,
-                keep_default_na=False,
-                na_values={at: [""] for at in decimal},
-                **_round_as_float(),
-                skip_blank_lines=False,
-                encoding="utf-8",
-            )
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return None
-    if len(frame.columns) != len(header):
+    frame = _pandas(
+        source, header=None, skiprows=1, na_values={at: [""] for at in decimal}, **_round_as_float()
+    )
+    if frame is None or len(frame.columns) != len(header):
         return None
     for at, column in enumerate(frame.columns):
         kind = frame[column].dtype

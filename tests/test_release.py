@@ -243,15 +243,14 @@ def test_retired_ids_are_not_unretired(package, tmp_path):
         for event_id in {link["event_id"] for link in links}
         if all(citing[k["source_id"]] > 1 for k in links if k["event_id"] == event_id)
     }
-    # an event at Aleppo that changes no one's control (so the daily table stays as it is)
-    in_aleppo = [
-        i
-        for i, e in enumerate(events)
-        if e["place_id"] == "aleppo"
-        and e["event_type"] != "territory-captured"
-        and e["event_id"] in shared
-    ]
-    gone = events.pop(in_aleppo[0])  # Aleppo keeps other events, so nothing becomes unused
+    # an event at Aleppo that changes no one's control (so the daily table stays as it is),
+    # replaced by another event at Aleppo (so the place stays used)
+    at_aleppo = [e for e in events if e["place_id"] == "aleppo"]
+    gone = next(
+        e for e in at_aleppo if e["event_type"] != "territory-captured" and e["event_id"] in shared
+    )
+    kept = next(e for e in at_aleppo if e is not gone)
+    events.remove(gone)
     write_rows(package, "events", events)
     retired = [
         {
@@ -259,7 +258,7 @@ def test_retired_ids_are_not_unretired(package, tmp_path):
             "id": gone["event_id"],
             "retired_in": "9.9.9",
             "reason": "duplicate",
-            "replaced_by": events[in_aleppo[1] - 1]["event_id"],
+            "replaced_by": kept["event_id"],
             "note": "the same capture, reported twice",
         }
     ]

@@ -110,6 +110,15 @@ def source_cited(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
+def counted_publisher(sources):
+    """Each source's publisher as independence counts it: the original publisher of a copy or
+    relay, else the publisher, as pandas strings."""
+    publisher = sources["publisher"].astype("string")
+    if "original_publisher" in sources.columns:
+        publisher = sources["original_publisher"].astype("string").fillna(publisher)
+    return publisher
+
+
 @rule(
     "publisher-spelling",
     sources=("source_id", "publisher", "original_publisher"),
@@ -125,13 +134,12 @@ def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
     import pandas as pd
 
     sources = tables["sources"]
-    publisher = sources["publisher"].astype("string")
-    original = (
-        sources["original_publisher"].astype("string")
+    name = counted_publisher(sources)
+    has_original = (
+        sources["original_publisher"].notna()
         if "original_publisher" in sources.columns
-        else pd.Series(pd.NA, index=sources.index, dtype="string")
+        else pd.Series(False, index=sources.index)
     )
-    name = original.fillna(publisher)
     codes, names = pd.factorize(name)  # a few hundred names, however many sources
     keys = (
         pd.Series(names, dtype="string")
@@ -151,8 +159,8 @@ def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
     ).astype("string")
     other = name.notna() & usual.notna() & (name != usual)
     for column, mask in (
-        ("original_publisher", other & original.notna()),
-        ("publisher", other & original.isna()),
+        ("original_publisher", other & has_original),
+        ("publisher", other & ~has_original),
     ):
         yield from problems_at(
             "sources",
@@ -276,9 +284,7 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     if non_party:
         party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)
         keep &= ~np.append(party, False)[source_at]
-    publisher = sources["publisher"].astype("string")
-    if "original_publisher" in sources.columns:
-        publisher = sources["original_publisher"].astype("string").fillna(publisher)
+    publisher = counted_publisher(sources)
     # each source's publisher is normalised once, not once per event it supports
     codes, labels = pd.factorize(publisher.str.strip().str.casefold())
     event_at, publisher_at = event_at[keep], codes[source_at[keep]]

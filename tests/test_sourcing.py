@@ -273,3 +273,16 @@ def test_a_publisher_without_an_original_is_checked_in_its_own_column(package):
     )
     row = set_cell(package, "sources", index, "publisher", "Enab Baladi (English)")
     assert_reported(package, "publisher-spelling", "sources", row, "publisher")
+
+
+def test_a_second_type_for_one_publisher_is_reported(package):
+    """CNN is news on every page: one of its copies typed wire would count (or not) towards
+    confirmed by a type its publisher does not have, so the odd type is reported at its cell."""
+    sources = read_rows(package, "sources")
+    cnn = [i for i, s in enumerate(sources) if (s["original_publisher"] or s["publisher"]) == "CNN"]
+    assert len(cnn) >= 3 and {sources[i]["source_type"] for i in cnn} == {"news"}
+    row = set_cell(package, "sources", cnn[0], "source_type", "wire")
+    found = assert_reported(package, "publisher-type", "sources", row, "source_type")
+    assert "'wire'" in found.message and "'CNN'" in found.message and "'news'" in found.message
+    others = [p for p in syriatl.validate(package).problems if p.rule == "publisher-type"]
+    assert len(others) == 1  # the publisher's other pages are not blamed

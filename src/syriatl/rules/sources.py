@@ -177,6 +177,47 @@ def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
 
 
 @rule(
+    "publisher-type",
+    sources=("source_id", "publisher", "original_publisher", "source_type"),
+)
+def publisher_type(tables: Tables, package: Package) -> Iterator[Problem]:
+    """One publisher, one source type: a page's type follows its publisher (the original of a
+    copy), so CNN is news on every page and an agency's copies are wire. The type decides
+    whether a page counts towards confirmed, so a second type on one publisher's pages is a
+    mistake on one of them; the type most of its pages have is the one to keep.
+    """
+    import pandas as pd
+
+    sources = tables["sources"]
+    name = counted_publisher(sources)
+    kind = sources["source_type"].astype("string")
+    known = (name.notna() & kind.notna()).to_numpy(dtype=bool)
+    uses = (
+        pd.DataFrame({"name": name[known], "kind": kind[known]})
+        .value_counts()
+        .rename("n")
+        .reset_index()
+        .sort_values(["name", "n", "kind"], ascending=[True, False, True])  # most used first
+    )
+    usual = uses.drop_duplicates("name").set_index("name")["kind"]
+    pages = uses.groupby("name")["n"].sum()
+    expected = name.map(usual).astype("string")
+    odd = pd.Series(known, index=sources.index) & (kind != expected).fillna(False)
+    yield from problems_at(
+        "sources",
+        odd,
+        "source_type",
+        "publisher-type",
+        lambda row: (
+            f"{row.source_id} is typed {kind[row.name]!r}, but {name[row.name]!r} is typed "
+            f"{expected[row.name]!r} on most of its {int(pages[name[row.name]])} pages; a page's "
+            "type follows its publisher (the original of a copy), one type per publisher"
+        ),
+        sources,
+    )
+
+
+@rule(
     "confirmed-publishers",
     events=("event_id", "certainty"),
     event_sources=("event_id", "source_id"),

@@ -59,6 +59,9 @@ def cases(bad: dict[str, str], out: Path) -> dict[str, list[list[str]]]:
             *[["aleppo", "--path", p] for p in packages],
         ],
         "derive": [[p] for p in packages],
+        "sample": [["--seed", "1", "--path", p] for p in packages]
+        + [[], ["--seed", "one"], ["--seed", "1", "-n", "0"], ["--seed", "1", "-n", "-3"]]
+        + [["--seed", "1", "--format", "xml"]],
         "diff": [[p, p] for p in packages] + [[bad["empty"]]],
         "figure": [["control", "--out", str(out), "--path", p] for p in packages]
         + [

@@ -199,9 +199,9 @@ def publisher_type(tables: Tables, package: Package) -> Iterator[Problem]:
         .reset_index()
         .sort_values(["name", "n", "kind"], ascending=[True, False, True])  # most used first
     )
-    usual = uses.drop_duplicates("name").set_index("name")["kind"]
+    usual = uses.drop_duplicates("name").set_index("name")
     pages = uses.groupby("name")["n"].sum()
-    expected = name.map(usual).astype("string")
+    expected = name.map(usual["kind"]).astype("string")
     odd = pd.Series(known, index=sources.index) & (kind != expected).fillna(False)
     yield from problems_at(
         "sources",
@@ -210,8 +210,9 @@ def publisher_type(tables: Tables, package: Package) -> Iterator[Problem]:
         "publisher-type",
         lambda row: (
             f"{row.source_id} is typed {kind[row.name]!r}, but {name[row.name]!r} is typed "
-            f"{expected[row.name]!r} on most of its {int(pages[name[row.name]])} pages; a page's "
-            "type follows its publisher (the original of a copy), one type per publisher"
+            f"{expected[row.name]!r} on {int(usual['n'][name[row.name]])} of its "
+            f"{int(pages[name[row.name]])} pages; a page's type follows its publisher (the "
+            "original of a copy), one type per publisher"
         ),
         sources,
     )

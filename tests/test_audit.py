@@ -46,14 +46,18 @@ def test_each_pair_carries_what_a_reader_needs(package):
         assert row["published"] == sources[row["source_id"]]["published"]
 
 
-def test_json_sample_has_days_and_nulls():
-    out = run("sample", "--seed", "1", "-n", "3", "--format", "json")
+def test_json_sample_has_days_and_nulls(package):
+    # a page's date is its day as the CSV gives it, and a missing value is null, not "NaT" or ""
+    sources = {r["source_id"]: r for r in read_rows(package, "sources")}
+    out = run("sample", "--seed", "1", "-n", "20", "--format", "json", "--path", str(package))
     assert out.returncode == 0, out.stderr
     records = json.loads(out.stdout)
-    assert len(records) == 3
+    assert len(records) == 20
     for record in records:
-        assert len(record["published"]) == 10  # YYYY-MM-DD, not a timestamp
+        published = sources[record["source_id"]]["published"]
+        assert record["published"] == (published or None)  # YYYY-MM-DD, not a timestamp
         assert record["original_publisher"] is None or record["original_publisher"]
+    assert any(record["published"] for record in records)
 
 
 @pytest.mark.parametrize("n", ["0", "100000"])

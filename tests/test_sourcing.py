@@ -237,6 +237,31 @@ def test_a_page_that_does_not_state_the_outcome_counts_for_no_publisher(package,
     assert "1 publisher" in found.message or "0 publisher" in found.message
 
 
+def test_an_encyclopedia_page_is_no_second_publisher(package):
+    """An encyclopedia article retells other outlets' reports: a confirmed event whose second
+    publisher is one must fall, and the summary's share of events with two publishers drops."""
+    from syriatl.summary import summarize
+
+    events = read_rows(package, "events")
+    index = next(i for i, e in enumerate(events) if e["certainty"] == "confirmed")
+    event_id = events[index]["event_id"]
+    before = summarize(path=package)["share_two_publishers"]
+    mine = {r["source_id"]: r["supports"].split() for r in links_of(package, event_id)}
+    sources = read_rows(package, "sources")
+    kept = next(
+        s
+        for s in sources
+        if "outcome" in mine.get(s["source_id"], []) and s["source_type"] not in PARTY_SOURCE_TYPES
+    )
+    for source in sources:
+        if source["source_id"] in mine and source is not kept:
+            source.update(source_type="encyclopedia", publisher="Wikipedia", original_publisher="")
+    write_rows(package, "sources", sources)
+    found = assert_reported(package, "confirmed-publishers", "events", index + 2, "certainty")
+    assert event_id in found.message and "1 publisher" in found.message
+    assert summarize(path=package)["share_two_publishers"] < before
+
+
 def test_a_source_no_row_cites_is_reported(package):
     """A page that supports nothing stays out of sources: an uncited source is a finding, and
     citing it from an event clears it."""

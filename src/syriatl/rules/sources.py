@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 # Pages that speak for a party to the war: they carry its claims, never confirm on their own.
 PARTY_SOURCE_TYPES = ("state-media", "party-media", "official")
 
+# Pages that summarise what other outlets published: a reader's guide and a place's record, never
+# a publisher that corroborates (the article may rest on the very page it stands beside).
+TERTIARY_SOURCE_TYPES = ("encyclopedia", "gazetteer")
+
 
 # What an event-source link can say the page supports, and the event column each one backs.
 SUPPORT_ASPECTS = {
@@ -227,7 +231,7 @@ def publisher_type(tables: Tables, package: Package) -> Iterator[Problem]:
 def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
     """An event whose certainty is confirmed has sources from two or more independent publishers
     that are not parties to the war (a republished story counts for its original publisher;
-    state media, media of a party and official statements do not count).
+    state media, media of a party, official statements and encyclopedias do not count).
     """
     import pandas as pd
 
@@ -305,10 +309,11 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     (counted only for ``rows``, a boolean mask over them, if given; the others get 0).
 
     A republished report counts for its original publisher (two sites carrying one AFP story
-    are one source), and mirrors of an encyclopedia article share its publisher. A link whose
-    ``supports`` lacks ``outcome`` (a page not read again, or one that gives the day or the
-    place but not what happened) counts for nothing. With ``non_party``, pages that speak for a
-    party to the war (:data:`PARTY_SOURCE_TYPES`) are left out.
+    are one source). Encyclopedia and gazetteer pages (:data:`TERTIARY_SOURCE_TYPES`) count for
+    nothing: they retell other outlets' reports. A link whose ``supports`` lacks ``outcome`` (a
+    page not read again, or one that gives the day or the place but not what happened) counts
+    for nothing either. With ``non_party``, pages that speak for a party to the war
+    (:data:`PARTY_SOURCE_TYPES`) are left out.
     """
     import numpy as np
     import pandas as pd
@@ -323,9 +328,9 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     if "supports" in links.columns:  # a page counts when it states what happened
         keep &= stated(links, "outcome")["outcome"]
     sources = tables["sources"]
-    if non_party:
-        party = sources["source_type"].isin(PARTY_SOURCE_TYPES).to_numpy(dtype=bool)
-        keep &= ~np.append(party, False)[source_at]
+    left_out = TERTIARY_SOURCE_TYPES + (PARTY_SOURCE_TYPES if non_party else ())
+    uncounted = sources["source_type"].isin(left_out).to_numpy(dtype=bool)
+    keep &= ~np.append(uncounted, False)[source_at]
     publisher = counted_publisher(sources)
     # each source's publisher is normalised once, not once per event it supports
     codes, labels = pd.factorize(publisher.str.strip().str.casefold())

@@ -227,10 +227,12 @@ def test_sources_per_event(page, tables):
     publisher = sources["original_publisher"].astype("string").fillna(sources["publisher"])
     publisher = publisher.str.strip().str.casefold()
     # a page counts only when it states the outcome (as the rules count publishers)
+    # ... and an encyclopedia or gazetteer page, which retells other outlets, counts for none
     links = tables["event_sources"]
     states_outcome = links["supports"].fillna("").str.split().map(lambda w: "outcome" in w)
+    retold = sources["source_type"].isin(["encyclopedia", "gazetteer"])
     links = links[states_outcome].merge(
-        sources.assign(who=publisher)[["source_id", "who"]], on="source_id"
+        sources[~retold].assign(who=publisher)[["source_id", "who"]], on="source_id"
     )
     per_event = links.dropna(subset=["who"]).groupby("event_id")["who"].nunique()
     per_event = per_event.reindex(tables["events"]["event_id"], fill_value=0)

@@ -535,7 +535,8 @@ def _sources_section(data: Data) -> list[str]:
         "publisher is its `original_publisher` when it republished another's report (two sites "
         "carrying one agency story are one), else its `publisher`; a page counts only when its "
         "`supports` says it states the outcome (a page not read again, or one that gives only "
-        "the day or the place, counts for none). "
+        "the day or the place, counts for none), and an encyclopedia or gazetteer page counts "
+        "for none either, as it retells other outlets. "
         f"{two} of the {plural(total, 'event')} have two or more.",
         "",
         _figure(svg),

@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 MAX_SPAN_DAYS = 7
 
 
-UNDATED_SOURCE_TYPES = {"encyclopedia", "gazetteer"}
-
-
 @rule(
     "date-order",
     events=("date", "end_date"),
@@ -147,8 +144,10 @@ def source_date(tables: Tables, package: Package) -> Iterator[Problem]:
 )
 def source_dated(tables: Tables, package: Package) -> Iterator[Problem]:
     """Every source has a publication date, except encyclopedia and gazetteer pages."""
+    from syriatl.rules.sources import TERTIARY_SOURCE_TYPES  # here, so rules register in order
+
     sources = tables["sources"]
-    undated = ~sources["source_type"].astype("string").isin(UNDATED_SOURCE_TYPES)
+    undated = ~sources["source_type"].astype("string").isin(TERTIARY_SOURCE_TYPES)
     yield from problems_at(
         "sources",
         undated & sources["published"].isna(),

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 # Pages that speak for a party to the war: they carry its claims, never confirm on their own.
 PARTY_SOURCE_TYPES = ("state-media", "party-media", "official")
 
-# Pages that summarise what other outlets published: a reader's guide and a place's record, never
-# a publisher that corroborates (the article may rest on the very page it stands beside).
+# Pages that summarise what other outlets published: a reader's guide and a place's record. They
+# have no single publication date, and never corroborate as a publisher (the article may rest on
+# the very page it stands beside).
 TERTIARY_SOURCE_TYPES = ("encyclopedia", "gazetteer")
 
 

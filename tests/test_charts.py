@@ -14,6 +14,7 @@ from conftest import ROOT
 import syriatl
 from syriatl.docs import render_pages
 from syriatl.docs.charts import FRONTS, NO_PLACE, OUTSIDE, SYRIA_WIDE
+from syriatl.rules.sources import TERTIARY_SOURCE_TYPES
 from syriatl.styles import side_styles
 
 SECTIONS = [
@@ -230,7 +231,7 @@ def test_sources_per_event(page, tables):
     # ... and an encyclopedia or gazetteer page, which retells other outlets, counts for none
     links = tables["event_sources"]
     states_outcome = links["supports"].fillna("").str.split().map(lambda w: "outcome" in w)
-    retold = sources["source_type"].isin(["encyclopedia", "gazetteer"])
+    retold = sources["source_type"].isin(TERTIARY_SOURCE_TYPES)
     links = links[states_outcome].merge(
         sources[~retold].assign(who=publisher)[["source_id", "who"]], on="source_id"
     )

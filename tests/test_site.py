@@ -263,7 +263,9 @@ def test_site_in_headless_chromium(server, watched, tables):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {SCREENSHOTS}")
     for name, address in PAGES.items():
-        response = page.goto(server + address, wait_until="load")
+        # wait until the page's own late requests (favicon, search worker) are done, so leaving
+        # it for the next one cannot abort them and pass for a failed request
+        response = page.goto(server + address, wait_until="networkidle")
         assert response is not None and response.ok, address
         # the whole page, unless it is too long to look at (the timeline, the indexes)
         height = page.evaluate("document.documentElement.scrollHeight")

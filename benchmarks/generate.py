@@ -15,7 +15,8 @@ certainty, fatalities, notes, actors and sources) and varies what a rule allows 
   once (the likely-duplicate and control-history rules);
 - its title gets " (synthetic N)" (within the 160-character limit);
 - its sources are the real event's sources or synthetic copies of them (same publisher, same
-  publication date, a URL of its own), so confirmed events keep two independent publishers;
+  publication date, a URL of its own: the page's with a ``synthetic``
+  parameter), so confirmed events keep two independent publishers;
   a synthetic copy that no synthetic event draws is left out, as every source is cited.
 
 Event IDs continue after the highest real one. The schema's pattern ``E`` + six digits allows
@@ -165,7 +166,9 @@ def generate(events: int, seed: int, out: Path, source: Path = ROOT) -> dict[str
         template = rng.choice(so_rows)
         row = list(template)
         row[S["source_id"]] = ident
-        row[S["url"]] = f"{template[S['url']]}#synthetic-{ident}"
+        # a query parameter, not a fragment: a fragment names a place on the same page
+        url = template[S["url"]].split("#")[0]
+        row[S["url"]] = f"{url}{'&' if '?' in url else '?'}synthetic={ident}"
         new_sources.append(row)
         copies_of[template[S["source_id"]]].append(ident)
 

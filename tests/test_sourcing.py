@@ -3,6 +3,8 @@ strong as its sources."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import assert_reported, read_rows, set_cell, write_rows
 
@@ -311,3 +313,38 @@ def test_a_second_type_for_one_publisher_is_reported(package):
     assert "'wire'" in found.message and "'CNN'" in found.message and "'news'" in found.message
     others = [p for p in syriatl.validate(package).problems if p.rule == "publisher-type"]
     assert len(others) == 1  # the publisher's other pages are not blamed
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda url: url + ("&" if "?" in url else "?") + "utm_source=rss&maca=en-rss",
+        lambda url: url.replace("https://", "http://", 1).rstrip("/") + "/",
+        lambda url: re.sub(r"://(www\.)?", "://amp.", url, count=1),
+        lambda url: url + "#comments",
+    ],
+    ids=["tracking", "scheme-slash", "amp-host", "fragment"],
+)
+def test_a_second_address_of_one_page_is_reported(package, variant):
+    """A page cited twice under two addresses would have its links and its publisher judged
+    twice: a row whose URL differs from an earlier one only in tracking parameters, scheme,
+    slash, host prefix or fragment is reported at its URL, naming the first row."""
+    sources = read_rows(package, "sources")
+    first = next(s for s in sources if s["url"].startswith("https://") and "?" not in s["url"])
+    copy = dict(first, source_id="S99998", url=variant(first["url"]))
+    assert copy["url"] != first["url"]
+    write_rows(package, "sources", [*sources, copy])
+    found = assert_reported(package, "source-same-page", "sources", len(sources) + 2, "url")
+    assert "S99998" in found.message and first["source_id"] in found.message
+
+
+def test_two_pages_of_one_site_are_two_sources(package):
+    """Addresses that differ in the path or in a query that picks the page (an article ID) name
+    two pages: neither is reported."""
+    from syriatl.rules.sources import page_address
+
+    assert page_address("https://example.org/a?id=1") != page_address("https://example.org/a?id=2")
+    assert page_address("https://www.example.org/a/") == page_address("http://example.org/a")
+    assert page_address("https://example.org/%D8%B3") == page_address("https://example.org/س")
+    report = syriatl.validate(package)
+    assert not [p for p in report.problems if p.rule == "source-same-page"]

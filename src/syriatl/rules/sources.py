@@ -115,6 +115,62 @@ def source_cited(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
+# Query parameters that record how a reader reached a page (an RSS feed, a campaign), not which
+# page it is: DW's feeds add "maca", newsletters "utm_source".
+TRACKING_PARAMETER = r"(?i)^(?:utm_\w+|maca|fbclid|gclid|ocid|cmpid|ito|guccounter)$"
+
+
+def page_address(url: str) -> str:
+    """The page a URL names, so two addresses of one page compare equal: the host without
+    "www.", "m." or "amp.", the decoded path without a trailing slash or "/amp", and the query
+    without tracking parameters; the scheme and the fragment are dropped."""
+    import re
+    from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+    parts = urlsplit(url.strip())
+    host = re.sub(r"^(?:www\d*|m|amp)\.", "", parts.netloc.lower())
+    path = re.sub(r"/amp$", "", unquote(parts.path).rstrip("/"))
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() != "amp" and not re.match(TRACKING_PARAMETER, key)
+    )
+    return host + path + (f"?{urlencode(query)}" if query else "")
+
+
+@rule(
+    "source-same-page",
+    sources=("source_id", "url"),
+)
+def source_same_page(tables: Tables, package: Package) -> Iterator[Problem]:
+    """A page is one source: two rows whose URLs differ only in the scheme, a "www." or mobile
+    host, a trailing slash, an AMP suffix, the percent-encoding or a tracking parameter name
+    one page, and would let its links and its publisher be judged twice. The first row stays."""
+    import pandas as pd
+
+    sources = tables["sources"]
+    urls = sources["url"].astype("string")
+    address = pd.Series(
+        [page_address(url) if isinstance(url, str) else None for url in urls.tolist()],
+        index=sources.index,
+        dtype="string",
+    )
+    repeated = address.notna() & address.duplicated()
+    first = sources["source_id"].groupby(address.to_numpy()).first()
+    yield from problems_at(
+        "sources",
+        repeated,
+        "url",
+        "source-same-page",
+        lambda row: (
+            f"{row.source_id}'s URL names the same page as {first[address[row.name]]} "
+            "(they differ only in scheme, host prefix, slash, AMP suffix, encoding or tracking "
+            "parameters); cite one page once"
+        ),
+        sources,
+    )
+
+
 def counted_publisher(sources):
     """Each source's publisher as independence counts it: the original publisher of a copy or
     relay, else the publisher, as pandas strings."""

@@ -15,9 +15,9 @@ certainty, fatalities, notes, actors and sources) and varies what a rule allows 
   once (the likely-duplicate and control-history rules);
 - its title gets " (synthetic N)" (within the 160-character limit);
 - its sources are the real event's sources or synthetic copies of them (same publisher, same
-  publication date, a URL of its own: the page's with a ``synthetic``
-  parameter), so confirmed events keep two independent publishers;
-  a synthetic copy that no synthetic event draws is left out, as every source is cited.
+  publication date, a URL of its own: the page's, with a ``synthetic`` parameter), so confirmed
+  events keep two independent publishers; a synthetic copy that no synthetic event draws is left
+  out, as every source is cited.
 
 Event IDs continue after the highest real one. The schema's pattern ``E`` + six digits allows
 E999999 at most, so the largest package holds just under a million events ("1M" in the

@@ -163,6 +163,33 @@ def test_a_statement_that_a_non_party_reports_is_not_a_claim(package):
     )
 
 
+def test_a_reported_event_needs_a_page_outside_the_war(package):
+    """What only state media state is their state's claim: a reported event whose every page is
+    relabelled state media is rejected, naming the event; the same pages as a body's own
+    official record pass (a UN agency's release is the record of its own act)."""
+    events = read_rows(package, "events")
+    index, event = next(
+        (i, e)
+        for i, e in enumerate(events)
+        if e["certainty"] == "reported" and e["event_type"] != "statement"
+    )
+    sources = read_rows(package, "sources")
+    by_id = {s["source_id"]: s for s in sources}
+    for link in links_of(package, event["event_id"]):
+        by_id[link["source_id"]]["source_type"] = "state-media"
+    write_rows(package, "sources", sources)
+    found = assert_reported(package, "reported-publisher", "events", index + 2, "certainty")
+    assert event["event_id"] in found.message and "claimed" in found.message
+
+    for link in links_of(package, event["event_id"]):
+        by_id[link["source_id"]]["source_type"] = "official"
+    write_rows(package, "sources", sources)
+    report = syriatl.validate(package)
+    assert not any(
+        p.rule == "reported-publisher" and p.row == index + 2 for p in report.problems
+    ), report.to_text()
+
+
 def test_summary_names_each_large_town_change_with_one_publisher(package):
     """The target of two publishers for every change of control of a town of 20,000+ is
     measured by the summary, which names each change that misses it."""

@@ -14,8 +14,11 @@ if TYPE_CHECKING:
     from syriatl.package import Package
 
 
+# Outlets of a party to the war: what they alone state is that party's claim.
+WAR_MEDIA_SOURCE_TYPES = ("state-media", "party-media")
+
 # Pages that speak for a party to the war: they carry its claims, never confirm on their own.
-PARTY_SOURCE_TYPES = ("state-media", "party-media", "official")
+PARTY_SOURCE_TYPES = (*WAR_MEDIA_SOURCE_TYPES, "official")
 
 # Pages that summarise what other outlets published: a reader's guide and a place's record. They
 # have no single publication date, and never corroborate as a publisher (the article may rest on
@@ -294,7 +297,9 @@ def confirmed_publishers(tables: Tables, package: Package) -> Iterator[Problem]:
 
     events = tables["events"]
     confirmed = (events["certainty"] == "confirmed").to_numpy(dtype=bool)
-    counts = pd.Series(publisher_counts(tables, confirmed, non_party=True), index=events.index)
+    counts = pd.Series(
+        publisher_counts(tables, confirmed, leave_out=PARTY_SOURCE_TYPES), index=events.index
+    )
     yield from problems_at(
         "events",
         pd.Series(confirmed, index=events.index) & (counts < 2),
@@ -333,7 +338,7 @@ def statement_certainty(tables: Tables, package: Package) -> Iterator[Problem]:
         .fillna(False)  # a missing certainty is its column's finding, not this rule's
         .to_numpy(dtype=bool)
     )
-    counts = publisher_counts(tables, graded, non_party=True)
+    counts = publisher_counts(tables, graded, leave_out=PARTY_SOURCE_TYPES)
     expected = pd.Series(
         np.select([counts >= 2, counts == 1], ["confirmed", "reported"], "claimed"),
         index=events.index,
@@ -361,7 +366,39 @@ def statement_certainty(tables: Tables, package: Package) -> Iterator[Problem]:
     )
 
 
-def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
+@rule(
+    "reported-publisher",
+    events=("event_id", "certainty"),
+    event_sources=("event_id", "source_id", "supports"),
+    sources=("source_id", "publisher", "source_type"),
+)
+def reported_publisher(tables: Tables, package: Package) -> Iterator[Problem]:
+    """An event graded reported has a publisher outside the war that states what happened: a
+    page of news, a wire, a monitor, an analysis or a body's own official record. What only
+    state media or a party's media state is that party's claim (claimed, the outlet its
+    claimant), however plainly they state it; what only an encyclopedia states has no
+    publisher at all.
+    """
+    import pandas as pd
+
+    events = tables["events"]
+    graded = (events["certainty"].astype("string") == "reported").fillna(False).to_numpy(dtype=bool)
+    counts = publisher_counts(tables, graded, leave_out=WAR_MEDIA_SOURCE_TYPES)
+    yield from problems_at(
+        "events",
+        pd.Series(graded & (counts == 0), index=events.index),
+        "certainty",
+        "reported-publisher",
+        lambda row: (
+            f"event {row.event_id} is reported but only state media, a party's media or "
+            "encyclopedias state its outcome: it is claimed (the outlet its claimant) until a "
+            "page outside the war states it"
+        ),
+        events,
+    )
+
+
+def publisher_counts(tables: dict, rows=None, *, leave_out: tuple[str, ...] = ()):
     """How many independent publishers support each event, as an array over the events' rows
     (counted only for ``rows``, a boolean mask over them, if given; the others get 0).
 
@@ -369,8 +406,8 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     are one source). Encyclopedia and gazetteer pages (:data:`TERTIARY_SOURCE_TYPES`) count for
     nothing: they retell other outlets' reports. A link whose ``supports`` lacks ``outcome`` (a
     page not read again, or one that gives the day or the place but not what happened) counts
-    for nothing either. With ``non_party``, pages that speak for a party to the war
-    (:data:`PARTY_SOURCE_TYPES`) are left out.
+    for nothing either. Pages of the types in ``leave_out`` (those that speak for a party to the
+    war, :data:`PARTY_SOURCE_TYPES`, or only its media) count for nothing.
     """
     import numpy as np
     import pandas as pd
@@ -385,7 +422,7 @@ def publisher_counts(tables: dict, rows=None, *, non_party: bool = False):
     if "supports" in links.columns:  # a page counts when it states what happened
         keep &= stated(links, "outcome")["outcome"]
     sources = tables["sources"]
-    left_out = TERTIARY_SOURCE_TYPES + (PARTY_SOURCE_TYPES if non_party else ())
+    left_out = TERTIARY_SOURCE_TYPES + tuple(leave_out)
     uncounted = sources["source_type"].isin(left_out).to_numpy(dtype=bool)
     keep &= ~np.append(uncounted, False)[source_at]
     publisher = counted_publisher(sources)

@@ -349,13 +349,15 @@ def test_a_second_type_for_one_publisher_is_reported(package):
         lambda url: url.replace("https://", "http://", 1).rstrip("/") + "/",
         lambda url: re.sub(r"://(www\.)?", "://amp.", url, count=1),
         lambda url: url + "#comments",
+        lambda url: re.sub(r"^(https://[^/]+)/", r"\1/amp/", url, count=1),
     ],
-    ids=["tracking", "scheme-slash", "amp-host", "fragment"],
+    ids=["tracking", "scheme-slash", "amp-host", "fragment", "amp-segment"],
 )
 def test_a_second_address_of_one_page_is_reported(package, variant):
     """A page cited twice under two addresses would have its links and its publisher judged
     twice: a row whose URL differs from an earlier one only in tracking parameters, scheme,
-    slash, host prefix or fragment is reported at its URL, naming the first row."""
+    slash, host prefix, an AMP path segment or fragment is reported at its URL, naming the first
+    row."""
     sources = read_rows(package, "sources")
     first = next(s for s in sources if s["url"].startswith("https://") and "?" not in s["url"])
     copy = dict(first, source_id="S99998", url=variant(first["url"]))
@@ -373,5 +375,7 @@ def test_two_pages_of_one_site_are_two_sources(package):
     assert page_address("https://example.org/a?id=1") != page_address("https://example.org/a?id=2")
     assert page_address("https://www.example.org/a/") == page_address("http://example.org/a")
     assert page_address("https://example.org/%D8%B3") == page_address("https://example.org/س")
+    assert page_address("https://example.org/amp/a") == page_address("https://example.org/a/amp")
+    assert page_address("https://example.org/camp/a") != page_address("https://example.org/a")
     report = syriatl.validate(package)
     assert not [p for p in report.problems if p.rule == "source-same-page"]

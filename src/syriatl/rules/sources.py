@@ -125,14 +125,16 @@ TRACKING_PARAMETER = r"(?i)^(?:utm_\w+|maca|fbclid|gclid|ocid|cmpid|ito|guccount
 
 def page_address(url: str) -> str:
     """The page a URL names, so two addresses of one page compare equal: the host without
-    "www.", "m." or "amp.", the decoded path without a trailing slash or "/amp", and the query
-    without tracking parameters; the scheme and the fragment are dropped."""
+    "www.", "m." or "amp.", the decoded path without a trailing slash or any "amp" segment (an
+    AMP edition is "/amp/..." on ANSA, ".../amp" on others), and the query without tracking
+    parameters; the scheme and the fragment are dropped."""
     import re
     from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
     parts = urlsplit(url.strip())
     host = re.sub(r"^(?:www\d*|m|amp)\.", "", parts.netloc.lower())
-    path = re.sub(r"/amp$", "", unquote(parts.path).rstrip("/"))
+    segments = unquote(parts.path).rstrip("/").split("/")
+    path = "/".join(segment for segment in segments if segment.lower() != "amp")
     query = sorted(
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
@@ -147,7 +149,7 @@ def page_address(url: str) -> str:
 )
 def source_same_page(tables: Tables, package: Package) -> Iterator[Problem]:
     """A page is one source: two rows whose URLs differ only in the scheme, a "www." or mobile
-    host, a trailing slash, an AMP suffix, the percent-encoding or a tracking parameter name
+    host, a trailing slash, an AMP path segment, the percent-encoding or a tracking parameter name
     one page, and would let its links and its publisher be judged twice. The first row stays."""
     import pandas as pd
 
@@ -167,7 +169,7 @@ def source_same_page(tables: Tables, package: Package) -> Iterator[Problem]:
         "source-same-page",
         lambda row: (
             f"{row.source_id}'s URL names the same page as {first[address[row.name]]} "
-            "(they differ only in scheme, host prefix, slash, AMP suffix, encoding or tracking "
+            "(they differ only in scheme, host prefix, slash, AMP segment, encoding or tracking "
             "parameters); cite one page once"
         ),
         sources,

@@ -379,3 +379,16 @@ def test_two_pages_of_one_site_are_two_sources(package):
     assert page_address("https://example.org/camp/a") != page_address("https://example.org/a")
     report = syriatl.validate(package)
     assert not [p for p in report.problems if p.rule == "source-same-page"]
+
+
+def test_a_link_cannot_give_a_place_the_event_lacks(package):
+    """An event without a place (a statement, a visit "to the border") has no place for a page
+    to state: a link claiming one is reported, on its own row."""
+    events = read_rows(package, "events")
+    placeless = {e["event_id"] for e in events if not e["place_id"]}
+    links = read_rows(package, "event_sources")
+    index = next(i for i, r in enumerate(links) if r["event_id"] in placeless)
+    words = links[index]["supports"].split()
+    row = set_cell(package, "event_sources", index, "supports", " ".join([*words, "place"]))
+    found = assert_reported(package, "supported-place-exists", "event_sources", row, "supports")
+    assert links[index]["event_id"] in found.message and links[index]["source_id"] in found.message

@@ -652,3 +652,31 @@ def link_states_something(tables: Tables, package: Package) -> Iterator[Problem]
         lambda row: f"the link of {row.event_id} to {row.source_id} states nothing of it",
         links,
     )
+
+
+@rule(
+    "supported-place-exists",
+    events=("event_id", "place_id"),
+    event_sources=("event_id", "source_id", "supports"),
+)
+def supported_place_exists(tables: Tables, package: Package) -> Iterator[Problem]:
+    """A link says its page states the event's place only when the event has one: a page that
+    names only "the border" or a region gives the event no place, and its link must not claim
+    one (a reader filtering on ``place`` would trust a place no page gives).
+    """
+    import numpy as np
+
+    links = tables["event_sources"]
+    at = tables.positions("event_sources", "event_id", "events", "event_id")
+    placed = np.append(tables["events"]["place_id"].notna().to_numpy(dtype=bool), True)
+    yield from problems_at(
+        "event_sources",
+        stated(links, "place")["place"] & ~placed[at],
+        "supports",
+        "supported-place-exists",
+        lambda row: (
+            f"the link of {row.event_id} to {row.source_id} says its page states the place, "
+            "but the event has none"
+        ),
+        links,
+    )

@@ -329,6 +329,25 @@ def test_a_publisher_without_an_original_is_checked_in_its_own_column(package):
     assert_reported(package, "publisher-spelling", "sources", row, "publisher")
 
 
+def test_the_site_carrying_a_copy_is_held_to_one_spelling(package):
+    """A paper's name on the wire copies it carries is spelt as on its own reports: "The
+    Jerusalem Post" on one Reuters copy, beside "Jerusalem Post" on its other pages, is reported
+    at the copy's publisher cell, though its original publisher is spelt right."""
+    sources = read_rows(package, "sources")
+    index = next(
+        i
+        for i, s in enumerate(sources)
+        if s["publisher"] == "Jerusalem Post" and s["original_publisher"] == "Reuters"
+    )
+    row = set_cell(package, "sources", index, "publisher", "The Jerusalem Post")
+    found = assert_reported(package, "publisher-spelling", "sources", row, "publisher")
+    assert "'The Jerusalem Post'" in found.message and "'Jerusalem Post'" in found.message
+    report = syriatl.validate(package)
+    assert not any(
+        p.rule == "publisher-spelling" and p.column == "original_publisher" for p in report.problems
+    )
+
+
 def test_a_second_type_for_one_publisher_is_reported(package):
     """CNN is news on every page: one of its copies typed wire would count (or not) towards
     confirmed by a type its publisher does not have, so the odd type is reported at its cell."""

@@ -193,47 +193,35 @@ def publisher_spelling(tables: Tables, package: Package) -> Iterator[Problem]:
     """A publisher is spelt one way: two names that differ only in case, punctuation, a leading
     "The" or a note in brackets ("Xinhua (via IANS)", "The Jerusalem Post") name one publisher,
     and independence is counted by the name, so a second spelling would count a copy twice.
-    Each source's publisher is its original publisher where it has one; the spelling most
-    sources use is the one to keep.
+    Both columns are read, so the site that carries a wire copy is held to the spelling its own
+    pages use; the spelling most cells use is the one to keep.
     """
     import numpy as np
     import pandas as pd
 
     sources = tables["sources"]
-    name = counted_publisher(sources)
-    has_original = (
-        sources["original_publisher"].notna()
-        if "original_publisher" in sources.columns
-        else pd.Series(False, index=sources.index)
-    )
-    codes, names = pd.factorize(name)  # a few hundred names, however many sources
+    columns = [c for c in ("original_publisher", "publisher") if c in sources.columns]
+    cells = {column: sources[column].astype("string") for column in columns}
+    uses = pd.concat(cells.values(), ignore_index=True).value_counts()  # a few hundred names
+    names = pd.Series(uses.index, dtype="string")
     keys = (
-        pd.Series(names, dtype="string")
-        .str.replace(r"\([^)]*\)", " ", regex=True)
+        names.str.replace(r"\([^)]*\)", " ", regex=True)
         .str.casefold()
         .str.replace(r"^\W*the\s+", "", regex=True)
         .str.replace(r"\W+", "", regex=True)
     )
-    uses = pd.DataFrame(
-        {"key": keys, "name": names, "n": np.bincount(codes[codes >= 0], minlength=len(names))}
-    )
-    uses = uses.sort_values(["key", "n", "name"], ascending=[True, False, True])  # most used first
-    kept = uses.drop_duplicates("key").set_index("key")["name"]
-    usual_of_name = keys.map(kept).to_numpy(dtype=object)
-    usual = pd.Series(
-        np.where(codes >= 0, usual_of_name[np.maximum(codes, 0)], None), index=sources.index
-    ).astype("string")
-    other = name.notna() & usual.notna() & (name != usual)
-    for column, mask in (
-        ("original_publisher", other & has_original),
-        ("publisher", other & ~has_original),
-    ):
+    ranked = pd.DataFrame({"key": keys, "name": names, "n": uses.to_numpy(dtype=np.int64)})
+    ranked = ranked.sort_values(["key", "n", "name"], ascending=[True, False, True])
+    kept = ranked.drop_duplicates("key").set_index("key")["name"]
+    usual_of = pd.Series(keys.map(kept).to_numpy(dtype=object), index=names.to_numpy(dtype=object))
+    for column, name in cells.items():
+        usual = name.map(usual_of).astype("string")
         yield from problems_at(
             "sources",
-            mask,
+            name.notna() & (name != usual),
             column,
             "publisher-spelling",
-            lambda row: (
+            lambda row, name=name, usual=usual: (
                 f"{row.source_id} spells its publisher {name[row.name]!r}, which other sources "
                 f"spell {usual[row.name]!r}; spell one publisher one way, as independence is "
                 "counted by the name"
